@@ -1,0 +1,3 @@
+from riata.cli import main
+
+raise SystemExit(main())

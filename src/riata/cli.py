@@ -1,0 +1,197 @@
+"""``riata <verb>``: argument parsing only; each verb calls one function of :mod:`riata.steps`.
+
+A :class:`~riata.errors.RiataError` is printed as one ``ERROR: <message>`` line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from riata import __version__, steps
+from riata.errors import RiataError
+from riata.features import FEATURE_SETS
+from riata.io.clinical import ClinicalSpec
+from riata.penalties import PENALTIES
+from riata.settings import add_settings_arguments, settings_from_arguments
+from riata.simulate import SimulationSettings, simulate_cohort
+from riata.train import TrainSettings
+
+log = logging.getLogger("riata")
+
+
+def _add_clinical_arguments(parser: argparse.ArgumentParser, *, covariates: bool) -> None:
+    parser.add_argument("--clinical", required=True, help="clinical table (.tsv, .txt or .csv)")
+    parser.add_argument("--id-column", required=True, help="column holding sample ids (the .fam IID)")
+    parser.add_argument("--outcome", required=True, help="binary outcome column")
+    parser.add_argument("--positive-label", default="1", help="outcome label of cases (default: 1)")
+    if covariates:
+        parser.add_argument("--numeric", nargs="*", default=[], help="numeric covariate columns")
+        parser.add_argument("--categorical", nargs="*", default=[], help="categorical covariate columns")
+
+
+def _clinical_spec(arguments: argparse.Namespace) -> ClinicalSpec:
+    return ClinicalSpec(
+        id_column=arguments.id_column,
+        outcome=arguments.outcome,
+        numeric=list(getattr(arguments, "numeric", [])),
+        categorical=list(getattr(arguments, "categorical", [])),
+        positive_label=arguments.positive_label,
+    )
+
+
+def _add_genotype_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--genotypes", required=True, help="PLINK 1 fileset prefix (.bed/.bim/.fam)")
+    parser.add_argument("--split", required=True, help="split.tsv written by `riata split`")
+    parser.add_argument("--threads", type=int, default=1, help="threads for reading and arithmetic")
+    parser.add_argument("--block-variants", type=int, default=4096, help="variants per streamed block")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="riata", description="Which clinical and genetic variables does a neural network actually need?"
+    )
+    parser.add_argument("--version", action="version", version=f"riata {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    simulate = verbs.add_parser("simulate", help="simulate a clinical + genetic cohort with known truth")
+    simulate.add_argument("--out", required=True, help="folder for clinical.tsv, genotypes.* and truth.tsv")
+    add_settings_arguments(simulate, SimulationSettings)
+
+    split = verbs.add_parser("split", help="match samples and split them into train / validation / test")
+    _add_clinical_arguments(split, covariates=False)
+    split.add_argument("--genotypes", help="PLINK 1 fileset prefix whose .fam samples must match")
+    split.add_argument("--validation-share", type=float, default=0.2, help="share of samples for validation")
+    split.add_argument("--test-share", type=float, default=0.2, help="share of samples for testing")
+    split.add_argument("--seed", type=int, default=1, help="random seed of the split")
+    split.add_argument("--min-matched", type=int, default=50, help="fewest samples in both files to go on")
+    split.add_argument("--out", required=True, help="split.tsv to write")
+
+    qc = verbs.add_parser("qc", help="variant QC (call rate, MAF) on training samples")
+    _add_genotype_arguments(qc)
+    qc.add_argument("--min-call-rate", type=float, default=0.95, help="smallest variant call rate kept")
+    qc.add_argument("--min-maf", type=float, default=0.01, help="smallest minor allele frequency kept")
+    qc.add_argument("--out-variants", required=True, help="per-variant statistics (.tsv)")
+    qc.add_argument("--out-summary", required=True, help="variants removed per filter (.tsv)")
+
+    embed = verbs.add_parser("embed", help="genetic embedding: randomized PCA fitted on training samples")
+    _add_genotype_arguments(embed)
+    embed.add_argument("--qc", required=True, help="per-variant statistics written by `riata qc`")
+    embed.add_argument("--n-components", type=int, default=20, help="dimensions of the embedding")
+    embed.add_argument("--oversampling", type=int, default=10, help="extra random directions")
+    embed.add_argument("--power-iterations", type=int, default=4, help="subspace iterations (passes)")
+    embed.add_argument("--seed", type=int, default=1, help="seed of the random sketch")
+    embed.add_argument("--out-components", required=True, help="per-sample components (.tsv)")
+    embed.add_argument("--out-loadings", required=True, help="per-variant loadings (.tsv)")
+    embed.add_argument("--out-eigenvalues", required=True, help="eigenvalues and variance explained (.tsv)")
+
+    features = verbs.add_parser("features", help="preprocess inputs (fitted on training samples)")
+    _add_clinical_arguments(features, covariates=True)
+    features.add_argument("--split", required=True, help="split.tsv written by `riata split`")
+    features.add_argument("--components", help="components.tsv written by `riata embed` (omit: clinical only)")
+    features.add_argument("--out-dir", required=True, help="folder for train/validation/test.tsv, columns.tsv")
+
+    train = verbs.add_parser("train", help="train penalised networks for one feature set and penalty")
+    train.add_argument("--features", required=True, help="folder written by `riata features`")
+    train.add_argument("--feature-set", required=True, help=f"one of {', '.join(FEATURE_SETS)}")
+    train.add_argument("--penalty", required=True, help=f"one of {', '.join(PENALTIES)}")
+    train.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="network initialisation seeds")
+    train.add_argument("--threads", type=int, default=1, help="torch threads")
+    train.add_argument("--out-dir", required=True, help="folder for seed<N>/ results")
+    add_settings_arguments(train, TrainSettings)
+
+    compare = verbs.add_parser("compare", help="gather models' metrics into the comparison table")
+    compare.add_argument("metrics", nargs="+", help="metrics.tsv files written by `riata train`")
+    compare.add_argument("--out-tsv", required=True, help="comparison.tsv to write")
+    compare.add_argument("--out-md", required=True, help="comparison.md to write")
+
+    heatmaps = verbs.add_parser("heatmaps", help="draw first-layer weight heat maps")
+    heatmaps.add_argument("first_layers", nargs="+", help="first_layer.tsv files, one panel each")
+    heatmaps.add_argument("--out-png", required=True, help="PNG to write")
+    heatmaps.add_argument("--out-svg", required=True, help="SVG to write")
+    return parser
+
+
+def run(arguments: argparse.Namespace) -> None:
+    """Dispatch a parsed command line to its step."""
+    if arguments.verb == "simulate":
+        simulate_cohort(settings_from_arguments(arguments, SimulationSettings), arguments.out)
+    elif arguments.verb == "split":
+        steps.split_samples(
+            clinical_path=arguments.clinical,
+            spec=_clinical_spec(arguments),
+            fam_path=f"{arguments.genotypes}.fam" if arguments.genotypes else None,
+            validation_share=arguments.validation_share,
+            test_share=arguments.test_share,
+            seed=arguments.seed,
+            min_matched=arguments.min_matched,
+            out=arguments.out,
+        )
+    elif arguments.verb == "qc":
+        steps.variant_qc(
+            genotypes_prefix=arguments.genotypes,
+            split_path=arguments.split,
+            min_call_rate=arguments.min_call_rate,
+            min_maf=arguments.min_maf,
+            threads=arguments.threads,
+            block_variants=arguments.block_variants,
+            out_variants=arguments.out_variants,
+            out_summary=arguments.out_summary,
+        )
+    elif arguments.verb == "embed":
+        steps.embed(
+            genotypes_prefix=arguments.genotypes,
+            split_path=arguments.split,
+            qc_path=arguments.qc,
+            n_components=arguments.n_components,
+            oversampling=arguments.oversampling,
+            power_iterations=arguments.power_iterations,
+            seed=arguments.seed,
+            threads=arguments.threads,
+            block_variants=arguments.block_variants,
+            out_components=arguments.out_components,
+            out_loadings=arguments.out_loadings,
+            out_eigenvalues=arguments.out_eigenvalues,
+        )
+    elif arguments.verb == "features":
+        steps.build_features(
+            clinical_path=arguments.clinical,
+            spec=_clinical_spec(arguments),
+            split_path=arguments.split,
+            components_path=arguments.components,
+            out_dir=arguments.out_dir,
+        )
+    elif arguments.verb == "train":
+        steps.train_models(
+            features_dir=arguments.features,
+            feature_set=arguments.feature_set,
+            penalty=arguments.penalty,
+            seeds=arguments.seeds,
+            settings=settings_from_arguments(arguments, TrainSettings),
+            threads=arguments.threads,
+            out_dir=arguments.out_dir,
+        )
+    elif arguments.verb == "compare":
+        steps.compare(metrics_paths=arguments.metrics, out_tsv=arguments.out_tsv, out_md=arguments.out_md)
+    elif arguments.verb == "heatmaps":
+        steps.heatmaps(first_layer_paths=arguments.first_layers, out_png=arguments.out_png, out_svg=arguments.out_svg)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s riata %(levelname)s %(message)s", stream=sys.stderr)
+    for noisy in ("msprime", "matplotlib", "distributed"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``riata`` command; returns the exit status."""
+    arguments = build_parser().parse_args(argv)
+    configure_logging()
+    try:
+        run(arguments)
+    except RiataError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,10 @@
+"""The one domain error of riata.
+
+Library code raises :class:`RiataError` for anything a user can fix (bad input files, bad settings).
+The command line prints it as a single ``ERROR: <message>`` line and exits with status 2; any other
+exception is a bug and keeps its traceback.
+"""
+
+
+class RiataError(Exception):
+    """A problem with the user's input or settings, reported as one ``ERROR:`` line."""

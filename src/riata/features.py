@@ -1,0 +1,142 @@
+"""Design matrices: clinical preprocessing and genetic components, fitted on training samples only.
+
+Numeric covariates: median imputation, then standardization. Categorical covariates: most-frequent
+imputation, then one-hot columns named ``<VARIABLE>_<level>`` (all levels kept, so a group penalty
+treats the variable as one group; a level unseen in training becomes all zeros). Genetic components
+``genetic_0..k-1``: standardized. Every statistic (medians, means, scales, levels) comes from the
+training samples; validation and test samples are only transformed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from riata.errors import RiataError
+from riata.io.clinical import OUTCOME, ClinicalSpec
+
+FEATURE_SETS = ("clinical", "genetic", "clinical_genetic")
+GENETIC_PREFIX = "genetic_"
+
+
+@dataclass(frozen=True)
+class DesignMatrices:
+    """Feature tables per split (index sample id, one column per network input) and column metadata.
+
+    ``columns`` has one row per input column: column, variable (the group it belongs to: the
+    clinical variable or the genetic component), source (clinical or genetic).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    columns: pd.DataFrame
+    parameters: dict
+
+
+def _clinical_transformer(spec: ClinicalSpec) -> ColumnTransformer:
+    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    categorical = make_pipeline(
+        SimpleImputer(strategy="most_frequent"),
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
+    )
+    return ColumnTransformer(
+        [("numeric", numeric, spec.numeric), ("categorical", categorical, spec.categorical)],
+        verbose_feature_names_out=False,
+    )
+
+
+def _fitted_parameters(
+    transformer: ColumnTransformer | None, spec: ClinicalSpec, genetic_scaler: StandardScaler | None
+) -> dict:
+    """The learnt preprocessing, as plain JSON-able values, for the record."""
+    parameters: dict = {}
+    if transformer is not None and spec.numeric:
+        imputer, scaler = (step for _, step in transformer.named_transformers_["numeric"].steps)
+        parameters["numeric"] = {
+            column: {"median": float(median), "mean": float(mean), "scale": float(scale)}
+            for column, median, mean, scale in zip(
+                spec.numeric, imputer.statistics_, scaler.mean_, scaler.scale_, strict=True
+            )
+        }
+    if transformer is not None and spec.categorical:
+        imputer, encoder = (step for _, step in transformer.named_transformers_["categorical"].steps)
+        parameters["categorical"] = {
+            column: {"mode": str(mode), "levels": [str(level) for level in levels]}
+            for column, mode, levels in zip(spec.categorical, imputer.statistics_, encoder.categories_, strict=True)
+        }
+    if genetic_scaler is not None:
+        parameters["genetic"] = {
+            "mean": genetic_scaler.mean_.tolist(),
+            "scale": genetic_scaler.scale_.tolist(),
+        }
+    return parameters
+
+
+def build_design(
+    clinical: pd.DataFrame, spec: ClinicalSpec, split: pd.Series, components: pd.DataFrame | None
+) -> DesignMatrices:
+    """Fit preprocessing on training samples and transform every split.
+
+    ``clinical`` comes from :func:`riata.io.clinical.read_clinical`; ``split`` maps sample id to
+    train/validation/test; ``components`` (sample id x ``genetic_*``) may be None for clinical-only
+    analyses. Genetic columns come first, as in the case study's heat maps.
+    """
+    missing = split.index.difference(clinical.index)
+    if len(missing):
+        raise RiataError(f"features: sample {missing[0]!r} of the split is not in the clinical table")
+    train_ids = split.index[split == "train"]
+    tables = {}
+    column_rows = []
+
+    genetic_scaler = None
+    if components is not None:
+        genetic_columns = [c for c in components.columns if c.startswith(GENETIC_PREFIX)]
+        absent = split.index.difference(components.index)
+        if len(absent):
+            raise RiataError(f"features: sample {absent[0]!r} of the split has no genetic components")
+        genetic_scaler = StandardScaler().fit(components.loc[train_ids, genetic_columns])
+        column_rows += [{"column": c, "variable": c, "source": "genetic"} for c in genetic_columns]
+
+    transformer = None
+    if spec.covariates:
+        transformer = _clinical_transformer(spec).fit(clinical.loc[train_ids, spec.covariates])
+        clinical_names = transformer.get_feature_names_out()
+        levels = transformer.named_transformers_["categorical"].steps[1][1].categories_ if spec.categorical else []
+        variable_of = {c: c for c in spec.numeric}
+        for variable, variable_levels in zip(spec.categorical, levels, strict=True):
+            variable_of.update({f"{variable}_{level}": variable for level in variable_levels})
+        column_rows += [{"column": c, "variable": variable_of[c], "source": "clinical"} for c in clinical_names]
+
+    for name in ("train", "validation", "test"):
+        ids = split.index[split == name]
+        parts = []
+        if genetic_scaler is not None:
+            values = genetic_scaler.transform(components.loc[ids, genetic_columns])
+            parts.append(pd.DataFrame(values, index=ids, columns=genetic_columns))
+        if transformer is not None:
+            values = transformer.transform(clinical.loc[ids, spec.covariates])
+            parts.append(pd.DataFrame(values, index=ids, columns=clinical_names))
+        table = pd.concat(parts, axis=1)
+        table.insert(0, OUTCOME, clinical.loc[ids, OUTCOME].to_numpy())
+        table.index.name = "sample_id"
+        tables[name] = table
+    parameters = _fitted_parameters(transformer, spec, genetic_scaler)
+    return DesignMatrices(tables=tables, columns=pd.DataFrame(column_rows), parameters=parameters)
+
+
+def feature_columns(columns: pd.DataFrame, feature_set: str) -> pd.DataFrame:
+    """Rows of the column metadata that belong to ``feature_set`` (clinical, genetic, clinical_genetic)."""
+    sources = {"clinical": ["clinical"], "genetic": ["genetic"], "clinical_genetic": ["genetic", "clinical"]}
+    if feature_set not in sources:
+        raise RiataError(f"unknown feature set {feature_set!r}; choose from {', '.join(FEATURE_SETS)}")
+    chosen = columns[columns["source"].isin(sources[feature_set])]
+    if chosen.empty:
+        raise RiataError(
+            f"feature set {feature_set!r} has no input columns (no {' or '.join(sources[feature_set])} data)"
+        )
+    return chosen.reset_index(drop=True)

@@ -1,0 +1,108 @@
+"""The clinical table: one row per sample, an id column, a binary outcome and covariates."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from riata.errors import RiataError
+from riata.io.tables import read_table
+
+log = logging.getLogger("riata")
+
+OUTCOME = "outcome"  # name of the 0/1 outcome column in every table riata writes
+
+
+@dataclass(frozen=True)
+class ClinicalSpec:
+    """Which columns of the clinical table mean what."""
+
+    id_column: str
+    outcome: str
+    numeric: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    positive_label: str = "1"
+
+    @property
+    def covariates(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+def _binary_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | str) -> pd.Series:
+    """Map the outcome column to 1 (positive label) and 0 (the one other label)."""
+    labels = sorted(values.dropna().astype(str).unique())
+    if len(labels) < 2:
+        raise RiataError(f"{path}: outcome column {spec.outcome!r} is constant ({labels})")
+    if len(labels) > 2:
+        raise RiataError(f"{path}: outcome column {spec.outcome!r} has {len(labels)} labels {labels[:5]}; expected 2")
+    if spec.positive_label not in labels:
+        raise RiataError(
+            f"{path}: outcome column {spec.outcome!r} has labels {labels}, "
+            f"not the positive label {spec.positive_label!r}"
+        )
+    return (values.astype(str) == spec.positive_label).astype(int).where(values.notna())
+
+
+def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise RiataError(
+            f"{path}: line {row + 2}: numeric column {column!r} has non-numeric value {values.iloc[row]!r}"
+        )
+    return numbers.astype(float)
+
+
+def _normalise_level(value: object) -> object:
+    """Categorical levels as text; integral floats lose their '.0' so that 1 and 1.0 are one level."""
+    if pd.isna(value):
+        return np.nan
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> pd.DataFrame:
+    """Read and check the clinical table.
+
+    Returns a frame indexed by sample id (text) with column ``outcome`` (1 = positive label, 0 = the
+    other; samples with a missing outcome are dropped), numeric covariates as float (NaN missing) and
+    categorical covariates as text (NaN missing), in the order of ``spec.covariates``.
+    """
+    table = read_table(path, dtype={spec.id_column: str}, keep_default_na=True)
+    for role, column in [("id column", spec.id_column), ("outcome column", spec.outcome)]:
+        if column not in table.columns:
+            raise RiataError(
+                f"{path}: {role} {column!r} not found (columns: {', '.join(map(str, table.columns[:12]))})"
+            )
+    for column in spec.covariates:
+        if column not in table.columns:
+            raise RiataError(f"{path}: declared covariate column {column!r} not found")
+    ids = table[spec.id_column]
+    if ids.isna().any():
+        raise RiataError(f"{path}: line {int(np.flatnonzero(ids.isna())[0]) + 2}: empty sample id")
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        raise RiataError(f"{path}: duplicate sample id {duplicated.iloc[0]!r} in column {spec.id_column!r}")
+
+    frame = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="sample_id"))
+    frame[OUTCOME] = _binary_outcome(table[spec.outcome], spec, path).to_numpy()
+    for column in spec.numeric:
+        frame[column] = _numeric_column(table[column], column, path).to_numpy()
+    for column in spec.categorical:
+        frame[column] = table[column].map(_normalise_level).to_numpy()
+    for column in spec.covariates:
+        if frame[column].isna().all():
+            raise RiataError(f"{path}: covariate column {column!r} has no values (all missing)")
+
+    missing_outcome = frame[OUTCOME].isna()
+    if missing_outcome.any():
+        log.warning("%s: %d sample(s) with a missing outcome are left out", path, int(missing_outcome.sum()))
+        frame = frame[~missing_outcome]
+    frame[OUTCOME] = frame[OUTCOME].astype(int)
+    return frame

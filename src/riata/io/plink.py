@@ -1,0 +1,221 @@
+"""PLINK 1 binary genotypes (.bed/.bim/.fam): validation, dask-backed reading, streaming writing.
+
+Orientation and allele coding are fixed here, once, for all of riata:
+
+* genotype matrices are **samples x variants** (rows follow the ``.fam``, columns the ``.bim``);
+* a dosage counts the allele in the **5th column of the .bim** (PLINK's A1; plink2 reads it as ALT
+  when importing a .bed), so a dosage is 0, 1 or 2 and equals plink2's ALT count;
+* a missing call is ``NaN`` (float32 arrays).
+
+pandas-plink counts the 6th-column allele unless told otherwise; riata asks it for ``ref="a0"`` (its
+name for the 5th column). The writer (bed-reader's ``create_bed`` with ``count_A1=True``) uses the
+same convention, so what :func:`write_plink` writes, :func:`open_plink` reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import pandas as pd
+
+from riata.errors import RiataError
+
+log = logging.getLogger("riata")
+
+BED_MAGIC = bytes([0x6C, 0x1B, 0x01])
+BIM_COLUMNS = ["chrom", "snp", "cm", "pos", "a1", "a2"]
+FAM_COLUMNS = ["fid", "iid", "father", "mother", "sex", "phenotype"]
+
+
+def plink_paths(prefix: str | os.PathLike) -> dict[str, Path]:
+    """The three files of a PLINK 1 fileset; ``prefix`` may carry a ``.bed`` suffix."""
+    prefix = str(prefix)
+    if prefix.endswith(".bed"):
+        prefix = prefix[: -len(".bed")]
+    return {suffix: Path(f"{prefix}.{suffix}") for suffix in ("bed", "bim", "fam")}
+
+
+def _read_whitespace_table(path: Path, columns: list[str], dtypes: dict[str, Any]) -> pd.DataFrame:
+    """Read a headerless whitespace-separated PLINK text file with exactly ``len(columns)`` columns."""
+    if not path.is_file():
+        raise RiataError(f"{path}: file not found")
+    frame = pd.read_csv(path, sep=r"\s+", header=None, dtype=str, keep_default_na=False, engine="c")
+    if frame.shape[1] != len(columns):
+        raise RiataError(f"{path}: expected {len(columns)} columns, found {frame.shape[1]}")
+    frame.columns = columns
+    for column, dtype in dtypes.items():
+        try:
+            frame[column] = frame[column].astype(dtype)
+        except ValueError:
+            bad_line = 1 + int(pd.to_numeric(frame[column], errors="coerce").isna().to_numpy().argmax())
+            raise RiataError(f"{path}: line {bad_line}: column {column!r} is not numeric") from None
+    return frame
+
+
+def read_bim(path: str | os.PathLike) -> pd.DataFrame:
+    """Variants of a ``.bim``: columns chrom, snp, cm, pos, a1 (counted allele), a2."""
+    return _read_whitespace_table(Path(path), BIM_COLUMNS, {"cm": float, "pos": np.int64})
+
+
+def read_fam(path: str | os.PathLike) -> pd.DataFrame:
+    """Samples of a ``.fam``: columns fid, iid, father, mother, sex, phenotype; iid must be unique."""
+    fam = _read_whitespace_table(Path(path), FAM_COLUMNS, {})
+    duplicated = fam["iid"][fam["iid"].duplicated()]
+    if len(duplicated):
+        raise RiataError(f"{path}: duplicate sample id {duplicated.iloc[0]!r} in column IID")
+    return fam
+
+
+def check_bed(path: str | os.PathLike, n_samples: int, n_variants: int) -> None:
+    """Check the magic number (variant-major) and that the size matches .fam x .bim."""
+    path = Path(path)
+    if not path.is_file():
+        raise RiataError(f"{path}: file not found")
+    with open(path, "rb") as handle:
+        magic = handle.read(3)
+    if magic != BED_MAGIC:
+        raise RiataError(f"{path}: not a variant-major PLINK 1 .bed (magic number {magic.hex()}, expected 6c1b01)")
+    expected = 3 + n_variants * ((n_samples + 3) // 4)
+    actual = path.stat().st_size
+    if actual != expected:
+        raise RiataError(
+            f"{path}: size {actual} bytes does not match {n_samples} samples x {n_variants} variants "
+            f"({expected} bytes expected)"
+        )
+
+
+@dataclass(frozen=True)
+class PlinkGenotypes:
+    """An opened PLINK 1 fileset.
+
+    ``dosage`` is a lazy dask array of shape (samples, variants), float32, counting the .bim's
+    5th-column allele, NaN where the call is missing; it is chunked as one chunk along samples and
+    ``block_variants`` variants per chunk, so each chunk is a block of whole variants.
+    """
+
+    prefix: Path
+    samples: pd.DataFrame
+    variants: pd.DataFrame
+    dosage: da.Array
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.samples)
+
+    @property
+    def n_variants(self) -> int:
+        return len(self.variants)
+
+
+def open_plink(prefix: str | os.PathLike, *, block_variants: int = 4096) -> PlinkGenotypes:
+    """Validate and open a PLINK 1 fileset without reading the genotypes."""
+    from pandas_plink import Chunk, read_plink1_bin
+
+    paths = plink_paths(prefix)
+    variants = read_bim(paths["bim"])
+    samples = read_fam(paths["fam"])
+    check_bed(paths["bed"], len(samples), len(variants))
+    if len(variants) == 0 or len(samples) == 0:
+        raise RiataError(f"{paths['bed']}: no variants or no samples")
+    genotypes = read_plink1_bin(
+        str(paths["bed"]),
+        str(paths["bim"]),
+        str(paths["fam"]),
+        verbose=False,
+        ref="a0",  # pandas-plink's name for the 5th .bim column, see the module docstring
+        chunk=Chunk(nsamples=None, nvariants=block_variants),
+    )
+    return PlinkGenotypes(Path(paths["bed"]).with_suffix(""), samples, variants, genotypes.data)
+
+
+def map_variant_blocks(
+    genotypes: PlinkGenotypes,
+    function: Callable[[np.ndarray, np.ndarray], Any],
+    *,
+    sample_index: np.ndarray | None = None,
+    variant_index: np.ndarray | None = None,
+    threads: int = 1,
+) -> list[Any]:
+    """Apply ``function(block, columns)`` to every variant block; return the results in order.
+
+    ``block`` is a float32 array (selected samples x selected variants of one chunk) and ``columns``
+    the positions of those variants within ``variant_index`` (or within all variants when it is None),
+    so the function can look up per-variant statistics. Blocks are read and processed by dask's
+    threaded scheduler with ``threads`` workers, so memory holds only a few blocks at a time.
+    """
+    n_variants = genotypes.n_variants
+    selected = np.arange(n_variants) if variant_index is None else np.asarray(variant_index)
+    if selected.size and np.any(np.diff(selected) <= 0):
+        raise ValueError("variant_index must be strictly increasing")
+    chunk_starts = np.cumsum((0, *genotypes.dosage.chunks[1]))
+    tasks = []
+    for chunk, (start, stop) in enumerate(itertools.pairwise(chunk_starts)):
+        lo, hi = np.searchsorted(selected, [start, stop])
+        if lo == hi:
+            continue
+        block = genotypes.dosage.blocks[0, chunk]
+        if sample_index is not None:
+            block = block[np.asarray(sample_index), :]
+        if hi - lo < stop - start:
+            block = block[:, selected[lo:hi] - start]
+        tasks.append(dask.delayed(function)(block, np.arange(lo, hi)))
+    return list(dask.compute(*tasks, scheduler="threads", num_workers=threads))
+
+
+@contextmanager
+def write_plink(
+    bed_path: str | os.PathLike,
+    bim_path: str | os.PathLike,
+    fam_path: str | os.PathLike,
+    samples: pd.DataFrame,
+    variants: pd.DataFrame,
+) -> Iterator[Any]:
+    """Write a PLINK 1 fileset variant by variant with bed-reader's streaming writer.
+
+    ``samples`` needs columns fid, iid (sex optional); ``variants`` needs chrom, snp, pos, a1, a2 (cm
+    optional). Yields a writer whose ``write(dosages)`` takes one variant: one value per sample counting
+    the ``a1`` allele, NaN for a missing call. Callers that need all-or-nothing output write to
+    temporary paths from :func:`riata.io.tables.atomic_outputs`.
+    """
+    from bed_reader import create_bed
+
+    properties = {
+        "fid": samples["fid"].astype(str).tolist(),
+        "iid": samples["iid"].astype(str).tolist(),
+        "sex": samples["sex"].astype(int).tolist() if "sex" in samples else [0] * len(samples),
+        "chromosome": variants["chrom"].astype(str).tolist(),
+        "sid": variants["snp"].astype(str).tolist(),
+        "cm_position": variants["cm"].tolist() if "cm" in variants else [0.0] * len(variants),
+        "bp_position": variants["pos"].astype(int).tolist(),
+        "allele_1": variants["a1"].astype(str).tolist(),
+        "allele_2": variants["a2"].astype(str).tolist(),
+    }
+    with create_bed(
+        bed_path,
+        iid_count=len(samples),
+        sid_count=len(variants),
+        properties=properties,
+        count_A1=True,
+        bim_location=bim_path,
+        fam_location=fam_path,
+    ) as bed_writer:
+        yield bed_writer
+
+
+def sample_positions(fam: pd.DataFrame, sample_ids: Sequence[str]) -> np.ndarray:
+    """Row positions in ``fam`` of ``sample_ids`` (IIDs), in the order given."""
+    position = pd.Series(np.arange(len(fam)), index=fam["iid"].astype(str))
+    missing = [s for s in sample_ids if s not in position.index]
+    if missing:
+        raise RiataError(f"sample {missing[0]!r} is not in the .fam file")
+    return position.loc[list(sample_ids)].to_numpy()

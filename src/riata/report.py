@@ -1,0 +1,86 @@
+"""The comparison table: one row per (feature set, penalty, seed), and a readable Markdown version."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from riata.features import FEATURE_SETS
+from riata.penalties import PENALTIES
+
+SUMMARY_METRICS = ("accuracy", "auroc", "average_precision", "n_selected")
+
+
+def order_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the case study's order: feature set, then penalty, then seed."""
+    rank = {
+        "feature_set": {name: i for i, name in enumerate(FEATURE_SETS)},
+        "penalty": {name: i for i, name in enumerate(PENALTIES)},
+    }
+    return comparison.sort_values(
+        ["feature_set", "penalty", "seed"],
+        key=lambda column: column.map(rank[column.name]) if column.name in rank else column,
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+def summarise_over_seeds(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over seeds of each model's test metrics and selection size."""
+    grouped = comparison.groupby(["feature_set", "penalty"], sort=False)[list(SUMMARY_METRICS)]
+    summary = grouped.agg(["mean", "std"])
+    summary.columns = [f"{metric}_{statistic}" for metric, statistic in summary.columns]
+    summary.insert(0, "seeds", grouped.size())
+    return summary.reset_index()
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(str(value) for value in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def comparison_markdown(comparison: pd.DataFrame) -> str:
+    """Markdown: summary over seeds first, then every seed with the variables it kept."""
+    summary = summarise_over_seeds(comparison)
+    readable_summary = pd.DataFrame(
+        {
+            "feature set": summary["feature_set"],
+            "penalty": summary["penalty"],
+            "seeds": summary["seeds"],
+            **{
+                metric.replace("_", " "): [
+                    f"{mean:.3f} ± {std:.3f}" if pd.notna(std) else f"{mean:.3f}"
+                    for mean, std in zip(summary[f"{metric}_mean"], summary[f"{metric}_std"], strict=True)
+                ]
+                for metric in ("accuracy", "auroc", "average_precision")
+            },
+            "variables kept": [f"{m:.1f}" for m in summary["n_selected_mean"]],
+        }
+    )
+    per_seed = pd.DataFrame(
+        {
+            "feature set": comparison["feature_set"],
+            "penalty": comparison["penalty"],
+            "seed": comparison["seed"],
+            "lambda": comparison["lambda"].map(lambda v: f"{v:.3g}"),
+            "best epoch": comparison["best_epoch"],
+            "accuracy": comparison["accuracy"].map(lambda v: f"{v:.3f}"),
+            "AUROC": comparison["auroc"].map(lambda v: f"{v:.3f}"),
+            "average precision": comparison["average_precision"].map(lambda v: f"{v:.3f}"),
+            "kept": comparison["n_selected"].astype(str) + " / " + comparison["n_inputs"].astype(str),
+            "variables kept": comparison["selected"].fillna("").str.replace(";", ", "),
+        }
+    )
+    return (
+        "\n\n".join(
+            [
+                "# Model comparison on the test set",
+                "Mean ± standard deviation over seeds. Variables kept: input variables whose first-layer "
+                "weights are not all exactly zero (a one-hot categorical variable counts once).",
+                _markdown_table(readable_summary),
+                "## Every seed",
+                _markdown_table(per_seed),
+            ]
+        )
+        + "\n"
+    )

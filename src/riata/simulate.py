@@ -1,0 +1,372 @@
+"""Realistic clinical + genetic cohorts with known truth, shaped like the Framingham case study.
+
+Genotypes come from the coalescent with recombination (msprime), so allele frequencies and linkage
+disequilibrium are realistic; several demes (an island model) add population structure. Clinical
+variables follow the distributions, correlations and missingness of the Framingham teaching data.
+The outcome CHD is drawn from a logistic model whose linear predictor has a clinical part (AGE has
+the largest effect) and a polygenic part from causal SNPs, with the genetic share of its variance and
+the prevalence set by the caller. ``truth.tsv`` records every variable's role and effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import msprime
+import numpy as np
+import pandas as pd
+import tskit
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from riata.errors import RiataError
+from riata.io.plink import write_plink
+from riata.io.tables import atomic_outputs
+from riata.progress import progress
+from riata.settings import setting
+
+log = logging.getLogger("riata")
+
+MUTATION_RATE = 1e-8  # per base pair per generation
+RECOMBINATION_RATE = 1e-8  # per base pair per generation (1 cM per Mb)
+OUTCOME = "CHD"
+ID_COLUMN = "sample_id"
+NUMERIC_VARIABLES = [
+    "SEX", "AGE", "SYSBP", "DIABP", "TOTCHOL", "BMI", "CURSMOKE", "CIGPDAY", "BPMEDS", "HEARTRTE",
+    "GLUCOSE", "lucky_number",
+]  # fmt: skip
+CATEGORICAL_VARIABLES = ["DIABETES", "EDUC", "favorite_color", "favorite_animal"]
+
+# Log-odds of CHD per standard deviation of each clinical variable (for a 0/1 variable, of its
+# indicator; SEX is coded 1 = male, 2 = female as in Framingham, so its effect is negative).
+# Variables with effect 0 are noise: some are correlated with causal ones (DIABP with SYSBP), some
+# are pure noise (favorite_color, favorite_animal, lucky_number).
+CLINICAL_EFFECTS = {
+    "AGE": 0.90,
+    "SYSBP": 0.45,
+    "SEX": -0.40,
+    "TOTCHOL": 0.30,
+    "CURSMOKE": 0.25,
+    "CIGPDAY": 0.15,
+    "DIABETES": 0.25,
+    "GLUCOSE": 0.15,
+    "BMI": 0.15,
+    "BPMEDS": 0.10,
+    "DIABP": 0.0,
+    "HEARTRTE": 0.0,
+    "EDUC": 0.0,
+    "lucky_number": 0.0,
+    "favorite_color": 0.0,
+    "favorite_animal": 0.0,
+}
+
+# Share of missing values per variable, close to the Framingham teaching data's first exam.
+MISSING_SHARES = {
+    "TOTCHOL": 0.012, "BMI": 0.005, "CIGPDAY": 0.007, "BPMEDS": 0.013, "HEARTRTE": 0.001,
+    "GLUCOSE": 0.09, "EDUC": 0.025, "favorite_color": 0.01, "favorite_animal": 0.01,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """What to simulate. Defaults give the small demo cohort (seconds); see config/case_study.yaml."""
+
+    n_samples: int = setting(600, "number of diploid samples")
+    n_snps: int = setting(20_000, "number of SNPs written (common biallelic sites, thinned at random)")
+    n_chromosomes: int = setting(2, "independent chromosomes the SNPs are spread over")
+    n_demes: int = setting(1, "demes of an island model; more than 1 adds population structure")
+    migration_rate: float = setting(1e-4, "per-generation migration rate between demes")
+    population_size: int = setting(10_000, "effective size of each deme")
+    n_causal_snps: int = setting(50, "SNPs with an effect on the outcome")
+    genetic_share: float = setting(0.1, "share of the linear predictor's variance from causal SNPs")
+    prevalence: float = setting(0.25, "expected share of cases (CHD = 1)")
+    min_maf: float = setting(0.01, "ascertainment: minimum minor allele frequency of a written SNP")
+    genotype_missing_rate: float = setting(0.002, "share of missing genotype calls")
+    bad_variant_share: float = setting(0.005, "share of SNPs with one call in ten missing (for call-rate QC)")
+    seed: int = setting(1, "random seed; the same seed gives the same cohort")
+
+    def validate(self) -> None:
+        checks = [
+            (self.n_samples >= 20, "n_samples must be at least 20"),
+            (self.n_snps >= self.n_chromosomes, "n_snps must be at least n_chromosomes"),
+            (self.n_chromosomes >= 1, "n_chromosomes must be at least 1"),
+            (self.n_demes >= 1, "n_demes must be at least 1"),
+            (self.n_samples >= self.n_demes, "n_samples must be at least n_demes"),
+            (0 <= self.n_causal_snps <= self.n_snps, "n_causal_snps must be between 0 and n_snps"),
+            (0 <= self.genetic_share < 1, "genetic_share must be in [0, 1)"),
+            (0 < self.prevalence < 1, "prevalence must be in (0, 1)"),
+            (0 < self.min_maf < 0.5, "min_maf must be in (0, 0.5)"),
+            (0 <= self.genotype_missing_rate < 0.5, "genotype_missing_rate must be in [0, 0.5)"),
+            (0 <= self.bad_variant_share <= 1, "bad_variant_share must be in [0, 1]"),
+            (self.migration_rate > 0, "migration_rate must be positive"),
+            (self.population_size > 0, "population_size must be positive"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise RiataError(f"simulate: {message}")
+
+
+@dataclass(frozen=True)
+class SimulatedChromosome:
+    """One chromosome's tree sequence restricted to the SNPs kept, and those SNPs' .bim rows."""
+
+    tree_sequence: tskit.TreeSequence
+    variants: pd.DataFrame
+
+
+def expected_common_sites(settings: SimulationSettings, sequence_length: float) -> float:
+    """Expected number of sites with minor allele frequency >= min_maf in one deme (Watterson)."""
+    n_haplotypes = 2 * settings.n_samples
+    lowest = max(1, int(np.ceil(settings.min_maf * n_haplotypes)))
+    counts = np.arange(lowest, n_haplotypes - lowest + 1)
+    theta = 4 * settings.population_size * MUTATION_RATE * sequence_length
+    return theta * float(np.sum(1.0 / counts))
+
+
+def _demography(settings: SimulationSettings) -> tuple[msprime.Demography, dict[str, int]]:
+    """An island model of ``n_demes`` demes, samples split as evenly as possible."""
+    sizes = [settings.population_size] * settings.n_demes
+    demography = msprime.Demography.island_model(sizes, migration_rate=settings.migration_rate)
+    per_deme = np.full(settings.n_demes, settings.n_samples // settings.n_demes)
+    per_deme[: settings.n_samples % settings.n_demes] += 1
+    samples = {population.name: int(n) for population, n in zip(demography.populations, per_deme, strict=True)}
+    return demography, samples
+
+
+def _common_single_mutation_sites(tree_sequence: tskit.TreeSequence, min_maf: float) -> np.ndarray:
+    """Ids of sites with exactly one mutation (so biallelic) and minor allele frequency >= min_maf."""
+    n_haplotypes = tree_sequence.num_samples
+    keep = []
+    for tree in tree_sequence.trees():
+        for site in tree.sites():
+            if len(site.mutations) != 1:
+                continue
+            frequency = tree.num_samples(site.mutations[0].node) / n_haplotypes
+            if min(frequency, 1 - frequency) >= min_maf:
+                keep.append(site.id)
+    return np.asarray(keep, dtype=np.int64)
+
+
+def simulate_chromosome(
+    settings: SimulationSettings, chromosome: int, n_snps: int, rng: np.random.Generator
+) -> SimulatedChromosome:
+    """Simulate one chromosome with enough common biallelic SNPs and keep ``n_snps`` of them at random."""
+    demography, samples = _demography(settings)
+    per_base = expected_common_sites(settings, 1.0)
+    sequence_length = float(np.ceil(1.3 * n_snps / per_base)) + 1000
+    for _attempt in range(6):
+        ancestry = msprime.sim_ancestry(
+            samples=samples,
+            demography=demography,
+            sequence_length=sequence_length,
+            recombination_rate=RECOMBINATION_RATE,
+            random_seed=int(rng.integers(1, 2**31 - 1)),
+        )
+        mutated = msprime.sim_mutations(ancestry, rate=MUTATION_RATE, random_seed=int(rng.integers(1, 2**31 - 1)))
+        common = _common_single_mutation_sites(mutated, settings.min_maf)
+        if len(common) >= n_snps:
+            break
+        sequence_length *= 2
+    else:
+        raise RiataError(f"simulate: could not reach {n_snps} common SNPs on chromosome {chromosome}")
+    kept = np.sort(rng.choice(common, size=n_snps, replace=False))
+    dropped = np.setdiff1d(np.arange(mutated.num_sites), kept)
+    tree_sequence = mutated.delete_sites(dropped)
+    positions = tree_sequence.tables.sites.position.astype(np.int64) + 1  # PLINK positions start at 1
+    derived = [site.mutations[0].derived_state for site in tree_sequence.sites()]
+    ancestral = [site.ancestral_state for site in tree_sequence.sites()]
+    variants = pd.DataFrame(
+        {
+            "chrom": str(chromosome),
+            "snp": [f"{chromosome}:{position}" for position in positions],
+            "cm": positions * RECOMBINATION_RATE * 100,
+            "pos": positions,
+            "a1": derived,  # counted allele
+            "a2": ancestral,
+        }
+    )
+    return SimulatedChromosome(tree_sequence, variants)
+
+
+def diploid_dosages(variant: tskit.Variant) -> np.ndarray:
+    """Derived-allele count per individual (haplotypes 2i and 2i+1 belong to individual i)."""
+    return variant.genotypes.reshape(-1, 2).sum(axis=1).astype(np.float32)
+
+
+def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, low: float, high: float, size: int):
+    return np.clip(rng.normal(mean, sd, size), low, high)
+
+
+def simulate_clinical(n_samples: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Clinical covariates with Framingham-like marginals and correlations, before missingness."""
+    n = n_samples
+    male = rng.random(n) < 0.44
+    age = np.round(_truncated_normal(rng, 50, 8.6, 32, 70, n))
+    z_age = (age - 50) / 8.6
+    z_sys = 0.40 * z_age + 0.20 * male + np.sqrt(1 - 0.40**2) * rng.normal(size=n)
+    sysbp = np.round(np.clip(132 + 22 * z_sys, 84, 295), 1)
+    diabp = np.round(np.clip(83 + 12 * (0.78 * z_sys + 0.63 * rng.normal(size=n)), 48, 143), 1)
+    bmi = np.round(np.clip(25.8 + 4.1 * (0.33 * z_sys + 0.94 * rng.normal(size=n)), 15.5, 57), 2)
+    z_bmi = (bmi - 25.8) / 4.1
+    totchol = np.round(np.clip(237 + 44 * (0.26 * z_age - 0.10 * male + 0.96 * rng.normal(size=n)), 107, 600))
+    smoker = rng.random(n) < expit(-0.25 + 0.6 * male - 0.35 * z_age)
+    cigarettes = rng.choice([1, 3, 5, 9, 10, 15, 20, 20, 20, 20, 25, 30, 40, 43, 60], size=n)
+    cigpday = np.where(smoker, cigarettes, 0).astype(float)
+    diabetes = rng.random(n) < expit(-3.9 + 0.45 * z_bmi + 0.40 * z_age)
+    glucose = np.where(
+        diabetes,
+        _truncated_normal(rng, 170, 80, 60, 394, n),
+        _truncated_normal(rng, 80, 12, 40, 160, n),
+    ).round()
+    bpmeds = (rng.random(n) < expit(-4.6 + 1.2 * z_sys)).astype(float)
+    heartrte = np.round(_truncated_normal(rng, 76 + 2 * (~male), 12, 44, 143, n))
+    educ = rng.choice([1, 2, 3, 4], p=[0.41, 0.29, 0.17, 0.13], size=n)
+    return pd.DataFrame(
+        {
+            "SEX": np.where(male, 1, 2),
+            "AGE": age,
+            "SYSBP": sysbp,
+            "DIABP": diabp,
+            "TOTCHOL": totchol,
+            "BMI": bmi,
+            "CURSMOKE": smoker.astype(int),
+            "CIGPDAY": cigpday,
+            "DIABETES": diabetes.astype(int),
+            "BPMEDS": bpmeds,
+            "HEARTRTE": heartrte,
+            "GLUCOSE": glucose,
+            "EDUC": educ,
+            "favorite_color": rng.choice(["red", "green", "blue", "yellow", "purple"], size=n),
+            "favorite_animal": rng.choice(["cat", "dog", "horse", "rabbit", "parrot"], size=n),
+            "lucky_number": rng.integers(1, 101, size=n),
+        }
+    )
+
+
+def _clinical_predictor(clinical: pd.DataFrame) -> np.ndarray:
+    """Clinical part of the linear predictor: sum of effect x standardized variable, shape (samples,)."""
+    predictor = np.zeros(len(clinical))
+    for variable, effect in CLINICAL_EFFECTS.items():
+        if effect == 0.0:
+            continue
+        values = clinical[variable].to_numpy(dtype=float)
+        predictor += effect * (values - values.mean()) / values.std()
+    return predictor
+
+
+def _polygenic_predictor(
+    causal_dosages: np.ndarray, clinical_variance: float, genetic_share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Genetic part of the linear predictor and the per-SD effect of each causal SNP.
+
+    ``causal_dosages`` has shape (samples, causal SNPs). Effects are normal, then scaled so that
+    the genetic part's variance is ``genetic_share`` of the clinical + genetic variance.
+    """
+    if causal_dosages.shape[1] == 0 or genetic_share == 0:
+        return np.zeros(causal_dosages.shape[0]), np.zeros(causal_dosages.shape[1])
+    standardized = (causal_dosages - causal_dosages.mean(axis=0)) / causal_dosages.std(axis=0)
+    effects = rng.normal(size=causal_dosages.shape[1])
+    score = standardized @ effects
+    target_variance = genetic_share / (1 - genetic_share) * clinical_variance
+    scale = np.sqrt(target_variance / score.var())
+    return score * scale, effects * scale
+
+
+def intercept_for_prevalence(predictor: np.ndarray, prevalence: float) -> float:
+    """Intercept b such that the mean of sigmoid(b + predictor) equals ``prevalence``."""
+    return brentq(lambda b: expit(b + predictor).mean() - prevalence, -50, 50)
+
+
+def _inject_missing(clinical: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    clinical = clinical.astype({variable: object for variable in CATEGORICAL_VARIABLES}).copy()
+    for variable, share in MISSING_SHARES.items():
+        missing = rng.random(len(clinical)) < share
+        clinical[variable] = clinical[variable].where(~missing)
+    return clinical
+
+
+def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
+    """Write clinical.tsv, genotypes.bed/.bim/.fam and truth.tsv into ``out_dir``."""
+    settings.validate()
+    out_dir = Path(out_dir)
+    rng = np.random.default_rng(settings.seed)
+
+    per_chromosome = np.full(settings.n_chromosomes, settings.n_snps // settings.n_chromosomes)
+    per_chromosome[: settings.n_snps % settings.n_chromosomes] += 1
+    chromosomes = [
+        simulate_chromosome(settings, index + 1, int(n), rng)
+        for index, n in progress(
+            enumerate(per_chromosome), total=settings.n_chromosomes, description="simulating chromosomes"
+        )
+    ]
+    variants = pd.concat([c.variants for c in chromosomes], ignore_index=True)
+    sample_ids = [f"S{i + 1:05d}" for i in range(settings.n_samples)]
+    samples = pd.DataFrame({"fid": sample_ids, "iid": sample_ids, "sex": 0})
+
+    causal = np.sort(rng.choice(len(variants), size=settings.n_causal_snps, replace=False))
+    clinical = simulate_clinical(settings.n_samples, rng)
+    samples["sex"] = clinical["SEX"].to_numpy()
+    bad_variants = rng.random(len(variants)) < settings.bad_variant_share
+    missing_rates = np.where(bad_variants, 0.10, settings.genotype_missing_rate)
+
+    causal_dosages = np.empty((settings.n_samples, len(causal)), dtype=np.float32)
+    causal_slot = {int(index): slot for slot, index in enumerate(causal)}
+    paths = [
+        out_dir / name for name in ("clinical.tsv", "truth.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam")
+    ]
+    with atomic_outputs(paths) as (clinical_tmp, truth_tmp, bed_tmp, bim_tmp, fam_tmp):
+        with write_plink(bed_tmp, bim_tmp, fam_tmp, samples, variants) as writer:
+            all_variants = (v for c in chromosomes for v in c.tree_sequence.variants())
+            for index, variant in progress(enumerate(all_variants), total=len(variants), description="writing SNPs"):
+                dosages = diploid_dosages(variant)
+                if index in causal_slot:
+                    causal_dosages[:, causal_slot[index]] = dosages
+                dosages[rng.random(settings.n_samples) < missing_rates[index]] = np.nan
+                writer.write(dosages)
+
+        clinical_part = _clinical_predictor(clinical)
+        genetic_part, snp_effects = _polygenic_predictor(
+            causal_dosages, clinical_part.var(), settings.genetic_share, rng
+        )
+        predictor = clinical_part + genetic_part
+        intercept = intercept_for_prevalence(predictor, settings.prevalence)
+        outcome = (rng.random(settings.n_samples) < expit(intercept + predictor)).astype(int)
+
+        table = _inject_missing(clinical, rng)
+        table.insert(0, OUTCOME, outcome)
+        table.insert(0, ID_COLUMN, sample_ids)
+        table.to_csv(clinical_tmp, sep="\t", index=False)
+        truth = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "variable": list(CLINICAL_EFFECTS),
+                        "kind": "clinical",
+                        "role": ["causal" if e != 0 else "noise" for e in CLINICAL_EFFECTS.values()],
+                        "effect_per_sd": list(CLINICAL_EFFECTS.values()),
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "variable": variants["snp"].to_numpy()[causal],
+                        "kind": "snp",
+                        "role": "causal",
+                        "effect_per_sd": snp_effects,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
+    log.info(
+        "simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f",
+        settings.n_samples,
+        len(variants),
+        settings.n_chromosomes,
+        settings.n_demes,
+        outcome.sum(),
+        100 * outcome.mean(),
+        intercept,
+    )

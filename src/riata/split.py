@@ -1,0 +1,69 @@
+"""Sample matching between the clinical table and the genotypes, and the stratified split."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from riata.errors import RiataError
+
+log = logging.getLogger("riata")
+
+SPLITS = ("train", "validation", "test")
+
+
+def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, min_matched: int) -> list[str]:
+    """Sample ids present in both files, in clinical-table order; refuse fewer than ``min_matched``."""
+    in_genotypes = set(genotype_ids)
+    matched = [sample for sample in clinical_ids if sample in in_genotypes]
+    only_clinical = len(clinical_ids) - len(matched)
+    only_genotypes = len(in_genotypes) - len(matched)
+    log.info(
+        "samples: %d matched, %d only in the clinical table, %d only in the genotypes",
+        len(matched),
+        only_clinical,
+        only_genotypes,
+    )
+    if len(matched) < min_matched:
+        raise RiataError(
+            f"only {len(matched)} samples are in both the clinical table and the genotypes "
+            f"({only_clinical} only clinical, {only_genotypes} only genotyped); at least {min_matched} needed"
+        )
+    return matched
+
+
+def stratified_split(outcome: pd.Series, *, validation_share: float, test_share: float, seed: int) -> pd.Series:
+    """Assign each sample to train, validation or test, keeping the outcome's class shares.
+
+    ``outcome`` is indexed by sample id; returns a Series with the same index holding the split name.
+    """
+    if not (0 < validation_share < 1 and 0 < test_share < 1):
+        raise RiataError(f"split: validation ({validation_share}) and test ({test_share}) shares must be in (0, 1)")
+    if validation_share + test_share >= 1:
+        raise RiataError(f"split: validation + test share is {validation_share + test_share:g}; it must be below 1")
+    counts = outcome.value_counts()
+    needed = math.ceil(1 / min(validation_share, test_share, 1 - validation_share - test_share)) + 1
+    for label, count in counts.items():
+        if count < needed:
+            name = "positive" if label == 1 else "negative"
+            raise RiataError(
+                f"split: only {count} {name} sample(s); a stratified split with these shares needs at least {needed}"
+            )
+    rest, test = train_test_split(outcome.index, test_size=test_share, stratify=outcome, random_state=seed)
+    _, validation = train_test_split(
+        rest,
+        test_size=validation_share / (1 - test_share),
+        stratify=outcome.loc[rest],
+        random_state=seed,
+    )
+    assignment = pd.Series("train", index=outcome.index, name="split")
+    assignment.loc[validation] = "validation"
+    assignment.loc[test] = "test"
+    for split in SPLITS:
+        members = outcome[assignment == split]
+        log.info("%s: %d samples, %d positive (%.1f%%)", split, len(members), members.sum(), 100 * members.mean())
+    return assignment

@@ -1,0 +1,117 @@
+# Configuration, validated once against the schema (which also fills in defaults), and the helpers
+# that rules use to name their files and options. No logic about the science lives here: every rule
+# calls a `riata` verb whose code is in src/riata and tested without Snakemake.
+import os
+import shlex
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+# conda users (--use-conda): envs/riata.yaml installs riata from this checkout through this variable.
+os.environ.setdefault("RIATA_SOURCE", str(Path(workflow.basedir)))
+
+COHORT = config["cohort"]
+RESULTS = f"results/{COHORT}"
+LOGS = f"logs/{COHORT}"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+SIMULATED = config["simulate"]["enabled"]
+TRAINING = config["training"]
+FEATURE_SETS = TRAINING["feature_sets"]
+PENALTIES = TRAINING["penalties"]
+SEEDS = TRAINING["seeds"]
+USES_GENOTYPES = any(fs in ("genetic", "clinical_genetic") for fs in FEATURE_SETS)
+SEED_FILES = ["metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt"]
+HEATMAP_FEATURE_SET = "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
+
+if not SIMULATED:
+    if not config["clinical"]["path"]:
+        raise WorkflowError("config: clinical.path is required unless simulate.enabled is true")
+    if USES_GENOTYPES and not config["genotypes"]["prefix"]:
+        raise WorkflowError("config: genotypes.prefix is required for genetic feature sets")
+
+
+wildcard_constraints:
+    feature_set="|".join(FEATURE_SETS),
+    penalty="|".join(PENALTIES),
+
+
+def options(settings, names):
+    """`--name value` options for the given settings keys; lists become several values, None is left out."""
+    words = []
+    for name in names:
+        value = settings[name]
+        if value is None:
+            continue
+        words.append("--" + name.replace("_", "-"))
+        words += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def clinical_table():
+    return f"{RESULTS}/simulated/clinical.tsv" if SIMULATED else config["clinical"]["path"]
+
+
+def genotype_prefix():
+    return f"{RESULTS}/simulated/genotypes" if SIMULATED else config["genotypes"]["prefix"]
+
+
+def genotype_files():
+    return multiext(genotype_prefix(), ".bed", ".bim", ".fam")
+
+
+def clinical_options():
+    clinical = config["clinical"]
+    return options(clinical, ["id_column", "outcome", "positive_label"])
+
+
+def covariate_options():
+    clinical = config["clinical"]
+    return options(clinical, ["numeric", "categorical"])
+
+
+def simulate_options():
+    settings = {k: v for k, v in config["simulate"].items() if k != "enabled"}
+    return options(settings, list(settings))
+
+
+def train_options():
+    names = [k for k in TRAINING if k not in ("feature_sets", "penalties")]
+    return options(TRAINING, names)
+
+
+def feature_inputs():
+    inputs = {"clinical": clinical_table(), "split": f"{RESULTS}/split.tsv"}
+    if USES_GENOTYPES:
+        inputs["components"] = f"{RESULTS}/embedding/components.tsv"
+    return inputs
+
+
+def component_option(wildcards, input):
+    return f"--components {shlex.quote(input.components)}" if "components" in input.keys() else ""
+
+
+def model_files(feature_set, penalty, name):
+    return [f"{RESULTS}/models/{feature_set}/{penalty}/seed{seed}/{name}" for seed in SEEDS]
+
+
+def all_metrics():
+    return [m for fs in FEATURE_SETS for p in PENALTIES for m in model_files(fs, p, "metrics.tsv")]
+
+
+def heatmap_inputs():
+    """First layers of the heat map panels: each penalty's first seed, then group lasso's second seed."""
+    panels = [model_files(HEATMAP_FEATURE_SET, p, "first_layer.tsv")[0] for p in PENALTIES]
+    if "group_lasso" in PENALTIES and len(SEEDS) > 1:
+        panels.append(model_files(HEATMAP_FEATURE_SET, "group_lasso", "first_layer.tsv")[1])
+    return panels
+
+
+def final_outputs():
+    return [
+        f"{RESULTS}/comparison.tsv",
+        f"{RESULTS}/comparison.md",
+        f"{RESULTS}/figures/heatmaps.png",
+        f"{RESULTS}/figures/heatmaps.svg",
+    ]

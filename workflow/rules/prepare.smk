@@ -1,0 +1,69 @@
+# Sample matching and stratified split, variant QC and clinical preprocessing (fitted on training samples).
+
+
+rule split:
+    input:
+        clinical=clinical_table(),
+        fam=f"{genotype_prefix()}.fam" if USES_GENOTYPES else [],
+    output:
+        f"{RESULTS}/split.tsv",
+    params:
+        clinical=clinical_options(),
+        genotypes=f"--genotypes {shlex.quote(genotype_prefix())}" if USES_GENOTYPES else "",
+        split=options(config["split"], ["validation_share", "test_share", "seed", "min_matched"]),
+    log:
+        f"{LOGS}/split.log",
+    benchmark:
+        f"{BENCHMARKS}/split.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    shell:
+        "riata split --clinical {input.clinical:q} {params.clinical} {params.genotypes} {params.split}"
+        " --out {output:q} 2> {log:q}"
+
+
+rule qc:
+    input:
+        genotypes=genotype_files(),
+        split=f"{RESULTS}/split.tsv",
+    output:
+        variants=f"{RESULTS}/qc/variants.tsv",
+        summary=f"{RESULTS}/qc/summary.tsv",
+    params:
+        prefix=genotype_prefix(),
+        qc=options(config["qc"], ["min_call_rate", "min_maf"]),
+        block=config["genotypes"]["block_variants"],
+    # Streams the .bed with dask threads; profiles may raise this.
+    threads: 2
+    log:
+        f"{LOGS}/qc.log",
+    benchmark:
+        f"{BENCHMARKS}/qc.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    shell:
+        "riata qc --genotypes {params.prefix:q} --split {input.split:q} {params.qc} --threads {threads}"
+        " --block-variants {params.block} --out-variants {output.variants:q} --out-summary {output.summary:q}"
+        " 2> {log:q}"
+
+
+rule features:
+    input:
+        **feature_inputs(),
+    output:
+        multiext(f"{RESULTS}/features/", "train.tsv", "validation.tsv", "test.tsv", "columns.tsv"),
+        parameters=f"{RESULTS}/features/preprocessing.json",
+    params:
+        clinical=clinical_options(),
+        covariates=covariate_options(),
+        components=component_option,
+        out=f"{RESULTS}/features",
+    log:
+        f"{LOGS}/features.log",
+    benchmark:
+        f"{BENCHMARKS}/features.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    shell:
+        "riata features --clinical {input.clinical:q} {params.clinical} {params.covariates}"
+        " --split {input.split:q} {params.components} --out-dir {params.out:q} 2> {log:q}"
