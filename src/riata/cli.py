@@ -10,14 +10,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from riata import __version__, steps
+from riata import __version__
 from riata.errors import RiataError
-from riata.features import FEATURE_SETS
 from riata.io.clinical import ClinicalSpec
-from riata.penalties import PENALTIES
-from riata.settings import add_settings_arguments, settings_from_arguments
-from riata.simulate import SimulationSettings, simulate_cohort
-from riata.train import TrainSettings
+from riata.settings import (
+    FEATURE_SETS,
+    PENALTIES,
+    SimulationSettings,
+    TrainSettings,
+    add_settings_arguments,
+    settings_from_arguments,
+)
 
 log = logging.getLogger("riata")
 
@@ -115,9 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(arguments: argparse.Namespace) -> None:
-    """Dispatch a parsed command line to its step."""
+    """Dispatch a parsed command line to its step (imported here: each verb loads only what it needs)."""
+    from riata import steps
+
     if arguments.verb == "simulate":
-        simulate_cohort(settings_from_arguments(arguments, SimulationSettings), arguments.out)
+        steps.simulate(settings_from_arguments(arguments, SimulationSettings), arguments.out)
     elif arguments.verb == "split":
         steps.split_samples(
             clinical_path=arguments.clinical,

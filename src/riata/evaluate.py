@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
 
-METRICS = ("loss", "auroc", "accuracy")  # metrics that can choose lambda on the validation set
-
 
 def binary_metrics(outcome: np.ndarray, probability: np.ndarray) -> dict[str, float]:
     """Accuracy (threshold 0.5), AUROC, average precision and log loss; inputs have shape (samples,)."""
@@ -18,6 +16,26 @@ def binary_metrics(outcome: np.ndarray, probability: np.ndarray) -> dict[str, fl
         "auroc": float(roc_auc_score(outcome, probability)),
         "average_precision": float(average_precision_score(outcome, probability)),
         "loss": float(log_loss(outcome, probability, labels=[0, 1])),
+    }
+
+
+def metric_standard_errors(outcome: np.ndarray, probability: np.ndarray) -> dict[str, float]:
+    """Standard errors of loss, accuracy (per-sample standard deviation / sqrt(n)) and AUROC (Hanley-McNeil)."""
+    outcome = np.asarray(outcome, dtype=int)
+    probability = np.clip(np.asarray(probability, dtype=float), 1e-7, 1 - 1e-7)
+    n = len(outcome)
+    losses = -(outcome * np.log(probability) + (1 - outcome) * np.log(1 - probability))
+    correct = (probability >= 0.5) == outcome
+    auroc = roc_auc_score(outcome, probability)
+    positives, negatives = int(outcome.sum()), int(n - outcome.sum())
+    q1, q2 = auroc / (2 - auroc), 2 * auroc**2 / (1 + auroc)
+    auroc_variance = (auroc * (1 - auroc) + (positives - 1) * (q1 - auroc**2) + (negatives - 1) * (q2 - auroc**2)) / (
+        positives * negatives
+    )
+    return {
+        "loss": float(losses.std(ddof=1) / np.sqrt(n)),
+        "accuracy": float(correct.std(ddof=1) / np.sqrt(n)),
+        "auroc": float(np.sqrt(max(auroc_variance, 0.0))),
     }
 
 

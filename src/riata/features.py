@@ -20,8 +20,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec
+from riata.settings import FEATURE_SETS
 
-FEATURE_SETS = ("clinical", "genetic", "clinical_genetic")
 GENETIC_PREFIX = "genetic_"
 
 

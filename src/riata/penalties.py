@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import torch
 
-PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso")
-
 
 @dataclass(frozen=True)
 class Groups:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from riata.features import FEATURE_SETS
-from riata.penalties import PENALTIES
+from riata.settings import FEATURE_SETS, PENALTIES
 
 SUMMARY_METRICS = ("accuracy", "auroc", "average_precision", "n_selected")
 

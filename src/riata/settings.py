@@ -1,10 +1,24 @@
-"""Settings dataclasses whose fields carry their own help text, turned into command-line options."""
+"""Every user setting of riata: names, defaults, help text and checks, with no heavy imports.
+
+The settings dataclasses' fields carry their own help text; :func:`add_settings_arguments` turns them
+into command-line options, and the workflow's config schema must state the same defaults (a test
+checks it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from riata.errors import RiataError
+
+SPLITS = ("train", "validation", "test")
+FEATURE_SETS = ("clinical", "genetic", "clinical_genetic")
+PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso")
+METRICS = ("loss", "auroc", "accuracy")  # validation metrics that can choose lambda
+LAMBDA_RULES = ("one_se", "best")
 
 Settings = TypeVar("Settings")
 
@@ -37,3 +51,81 @@ def settings_from_arguments(arguments: argparse.Namespace, settings_class: type[
         value = getattr(arguments, field.name)
         values[field.name] = tuple(value) if isinstance(field.default, tuple) else value
     return settings_class(**values)
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """What to simulate. Defaults give the small demo cohort (seconds); see config/case_study.yaml."""
+
+    n_samples: int = setting(600, "number of diploid samples")
+    n_snps: int = setting(20_000, "number of SNPs written (common biallelic sites, thinned at random)")
+    n_chromosomes: int = setting(2, "independent chromosomes the SNPs are spread over")
+    n_demes: int = setting(1, "demes of an island model; more than 1 adds population structure")
+    migration_rate: float = setting(1e-4, "per-generation migration rate between demes")
+    population_size: int = setting(10_000, "effective size of each deme")
+    n_causal_snps: int = setting(50, "SNPs with an effect on the outcome")
+    genetic_share: float = setting(0.1, "share of the linear predictor's variance from causal SNPs")
+    prevalence: float = setting(0.25, "expected share of cases (CHD = 1)")
+    min_maf: float = setting(0.01, "ascertainment: minimum minor allele frequency of a written SNP")
+    genotype_missing_rate: float = setting(0.002, "share of missing genotype calls")
+    bad_variant_share: float = setting(0.005, "share of SNPs with one call in ten missing (for call-rate QC)")
+    seed: int = setting(1, "random seed; the same seed gives the same cohort")
+
+    def validate(self) -> None:
+        checks = [
+            (self.n_samples >= 20, "n_samples must be at least 20"),
+            (self.n_snps >= self.n_chromosomes, "n_snps must be at least n_chromosomes"),
+            (self.n_chromosomes >= 1, "n_chromosomes must be at least 1"),
+            (self.n_demes >= 1, "n_demes must be at least 1"),
+            (self.n_samples >= self.n_demes, "n_samples must be at least n_demes"),
+            (0 <= self.n_causal_snps <= self.n_snps, "n_causal_snps must be between 0 and n_snps"),
+            (0 <= self.genetic_share < 1, "genetic_share must be in [0, 1)"),
+            (0 < self.prevalence < 1, "prevalence must be in (0, 1)"),
+            (0 < self.min_maf < 0.5, "min_maf must be in (0, 0.5)"),
+            (0 <= self.genotype_missing_rate < 0.5, "genotype_missing_rate must be in [0, 0.5)"),
+            (0 <= self.bad_variant_share <= 1, "bad_variant_share must be in [0, 1]"),
+            (self.migration_rate > 0, "migration_rate must be positive"),
+            (self.population_size > 0, "population_size must be positive"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise RiataError(f"simulate: {message}")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How networks are trained and lambda is chosen."""
+
+    hidden_layers: tuple[int, ...] = setting((16,), "units of each hidden layer")
+    learning_rate: float = setting(0.02, "SGD learning rate")
+    momentum: float = setting(0.9, "SGD momentum")
+    batch_size: int = setting(64, "minibatch size")
+    max_epochs: int = setting(300, "most epochs per network")
+    patience: int = setting(30, "epochs without a better validation loss before a network stops; 0: no early stopping")
+    n_lambdas: int = setting(10, "lambda values per penalty")
+    lambda_min_ratio: float = setting(0.01, "smallest lambda as a share of the largest")
+    lambda_max: float | None = setting(None, "largest lambda; default: computed from the gradient at zero")
+    l1_ratio: float = setting(0.5, "elastic net mixing: 1 is L1, towards 0 is L2")
+    selection_metric: str = setting("loss", "validation metric that chooses lambda: loss, auroc or accuracy")
+    lambda_rule: str = setting(
+        "one_se", "best: lambda with the best validation metric; one_se: largest lambda within one standard error of it"
+    )
+
+    def validate(self) -> None:
+        checks = [
+            (all(h >= 1 for h in self.hidden_layers), "hidden_layers must be positive integers"),
+            (self.learning_rate > 0, "learning_rate must be positive"),
+            (0 <= self.momentum < 1, "momentum must be in [0, 1)"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.max_epochs >= 1, "max_epochs must be at least 1"),
+            (self.patience >= 0, "patience must be at least 0"),
+            (self.n_lambdas >= 1, "n_lambdas must be at least 1"),
+            (0 < self.lambda_min_ratio <= 1, "lambda_min_ratio must be in (0, 1]"),
+            (self.lambda_max is None or self.lambda_max > 0, "lambda_max must be positive"),
+            (0 < self.l1_ratio <= 1, "l1_ratio must be in (0, 1]"),
+            (self.selection_metric in METRICS, f"selection_metric must be one of {', '.join(METRICS)}"),
+            (self.lambda_rule in LAMBDA_RULES, f"lambda_rule must be one of {', '.join(LAMBDA_RULES)}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise RiataError(f"train: {message}")

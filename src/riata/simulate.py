@@ -25,7 +25,7 @@ from riata.errors import RiataError
 from riata.io.plink import write_plink
 from riata.io.tables import atomic_outputs
 from riata.progress import progress
-from riata.settings import setting
+from riata.settings import SimulationSettings
 
 log = logging.getLogger("riata")
 
@@ -67,45 +67,6 @@ MISSING_SHARES = {
     "TOTCHOL": 0.012, "BMI": 0.005, "CIGPDAY": 0.007, "BPMEDS": 0.013, "HEARTRTE": 0.001,
     "GLUCOSE": 0.09, "EDUC": 0.025, "favorite_color": 0.01, "favorite_animal": 0.01,
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SimulationSettings:
-    """What to simulate. Defaults give the small demo cohort (seconds); see config/case_study.yaml."""
-
-    n_samples: int = setting(600, "number of diploid samples")
-    n_snps: int = setting(20_000, "number of SNPs written (common biallelic sites, thinned at random)")
-    n_chromosomes: int = setting(2, "independent chromosomes the SNPs are spread over")
-    n_demes: int = setting(1, "demes of an island model; more than 1 adds population structure")
-    migration_rate: float = setting(1e-4, "per-generation migration rate between demes")
-    population_size: int = setting(10_000, "effective size of each deme")
-    n_causal_snps: int = setting(50, "SNPs with an effect on the outcome")
-    genetic_share: float = setting(0.1, "share of the linear predictor's variance from causal SNPs")
-    prevalence: float = setting(0.25, "expected share of cases (CHD = 1)")
-    min_maf: float = setting(0.01, "ascertainment: minimum minor allele frequency of a written SNP")
-    genotype_missing_rate: float = setting(0.002, "share of missing genotype calls")
-    bad_variant_share: float = setting(0.005, "share of SNPs with one call in ten missing (for call-rate QC)")
-    seed: int = setting(1, "random seed; the same seed gives the same cohort")
-
-    def validate(self) -> None:
-        checks = [
-            (self.n_samples >= 20, "n_samples must be at least 20"),
-            (self.n_snps >= self.n_chromosomes, "n_snps must be at least n_chromosomes"),
-            (self.n_chromosomes >= 1, "n_chromosomes must be at least 1"),
-            (self.n_demes >= 1, "n_demes must be at least 1"),
-            (self.n_samples >= self.n_demes, "n_samples must be at least n_demes"),
-            (0 <= self.n_causal_snps <= self.n_snps, "n_causal_snps must be between 0 and n_snps"),
-            (0 <= self.genetic_share < 1, "genetic_share must be in [0, 1)"),
-            (0 < self.prevalence < 1, "prevalence must be in (0, 1)"),
-            (0 < self.min_maf < 0.5, "min_maf must be in (0, 0.5)"),
-            (0 <= self.genotype_missing_rate < 0.5, "genotype_missing_rate must be in [0, 0.5)"),
-            (0 <= self.bad_variant_share <= 1, "bad_variant_share must be in [0, 1]"),
-            (self.migration_rate > 0, "migration_rate must be positive"),
-            (self.population_size > 0, "population_size must be positive"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise RiataError(f"simulate: {message}")
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from riata.errors import RiataError
+from riata.settings import SPLITS
 
 log = logging.getLogger("riata")
-
-SPLITS = ("train", "validation", "test")
 
 
 def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, min_matched: int) -> list[str]:

@@ -12,25 +12,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from riata.embedding import embed_samples, fit_randomized_pca
 from riata.errors import RiataError
-from riata.evaluate import binary_metrics
-from riata.features import GENETIC_PREFIX, build_design, feature_columns
 from riata.io.clinical import OUTCOME, ClinicalSpec, read_clinical
-from riata.io.plink import open_plink, read_fam, sample_positions
 from riata.io.tables import atomic_outputs, read_table, write_table
-from riata.penalties import PENALTIES
-from riata.plots import draw_heatmaps
-from riata.qc import apply_variant_filters, variant_statistics
-from riata.report import comparison_markdown, order_comparison
-from riata.split import SPLITS, match_samples, stratified_split
-from riata.train import TrainSettings, fit_penalty
+from riata.settings import SPLITS, SimulationSettings, TrainSettings
+
+# Heavy libraries (torch, dask, scikit-learn, matplotlib, msprime) are imported inside the steps that
+# use them, so that each `riata <verb>` job starts in the time its own work needs.
 
 log = logging.getLogger("riata")
 
 FEATURE_TABLES = {split: f"{split}.tsv" for split in SPLITS}
+
+
+def simulate(settings: SimulationSettings, out_dir: str) -> None:
+    """Write a simulated cohort (clinical.tsv, genotypes.bed/.bim/.fam, truth.tsv) into ``out_dir``."""
+    from riata.simulate import simulate_cohort
+
+    simulate_cohort(settings, out_dir)
 
 
 def read_split(path: str | Path) -> pd.Series:
@@ -53,6 +53,9 @@ def split_samples(
     out: str,
 ) -> None:
     """Match clinical and genotyped samples and write split.tsv (sample_id, split)."""
+    from riata.io.plink import read_fam
+    from riata.split import match_samples, stratified_split
+
     clinical = read_clinical(clinical_path, spec)
     ids = clinical.index.tolist()
     if fam_path is not None:
@@ -66,6 +69,8 @@ def split_samples(
 
 
 def _train_positions(genotypes, split: pd.Series) -> np.ndarray:
+    from riata.io.plink import sample_positions
+
     return np.sort(sample_positions(genotypes.samples, split.index[split == "train"].tolist()))
 
 
@@ -74,6 +79,9 @@ def variant_qc(
     out_variants: str, out_summary: str,
 ) -> None:  # fmt: skip
     """Per-variant statistics on training samples, the pass/fail decision, and a summary table."""
+    from riata.io.plink import open_plink
+    from riata.qc import apply_variant_filters, variant_statistics
+
     genotypes = open_plink(genotypes_prefix, block_variants=block_variants)
     train = _train_positions(genotypes, read_split(split_path))
     statistics = variant_statistics(genotypes, train, threads=threads)
@@ -89,6 +97,10 @@ def embed(
     out_components: str, out_loadings: str, out_eigenvalues: str,
 ) -> None:  # fmt: skip
     """Fit the randomized PCA on training samples; write scores of every sample, loadings, eigenvalues."""
+    from riata.embedding import embed_samples, fit_randomized_pca
+    from riata.features import GENETIC_PREFIX
+    from riata.io.plink import open_plink, sample_positions
+
     genotypes = open_plink(genotypes_prefix, block_variants=block_variants)
     split = read_split(split_path)
     statistics = read_table(qc_path, dtype={"snp": str, "chrom": str})
@@ -134,6 +146,8 @@ def build_features(
     *, clinical_path: str, spec: ClinicalSpec, split_path: str, components_path: str | None, out_dir: str
 ) -> None:
     """Write the preprocessed design tables per split, the column metadata and the fitted parameters."""
+    from riata.features import build_design
+
     clinical = read_clinical(clinical_path, spec)
     split = read_split(split_path)
     components = None
@@ -171,8 +185,12 @@ def train_models(
     out_dir: str,
 ) -> None:  # fmt: skip
     """Train every (lambda, seed) network of one feature set and penalty; write each seed's chosen model."""
-    if penalty not in PENALTIES:
-        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
+    import torch
+
+    from riata.evaluate import binary_metrics
+    from riata.features import feature_columns
+    from riata.train import fit_penalty
+
     torch.set_num_threads(threads)
     tables, all_columns = read_features(features_dir)
     columns = feature_columns(all_columns, feature_set)
@@ -235,6 +253,8 @@ def train_models(
 
 def compare(*, metrics_paths: list[str], out_tsv: str, out_md: str) -> None:
     """Gather every model's metrics.tsv into comparison.tsv and a readable comparison.md."""
+    from riata.report import comparison_markdown, order_comparison
+
     comparison = order_comparison(pd.concat([read_table(p) for p in metrics_paths], ignore_index=True))
     with atomic_outputs([out_tsv, out_md]) as (tsv, md):
         comparison.to_csv(tsv, sep="\t", index=False, float_format="%.6g")
@@ -243,6 +263,8 @@ def compare(*, metrics_paths: list[str], out_tsv: str, out_md: str) -> None:
 
 def heatmaps(*, first_layer_paths: list[str], out_png: str, out_svg: str) -> None:
     """Draw first-layer heat maps, one panel per model directory (titles from its metrics.tsv)."""
+    from riata.plots import draw_heatmaps
+
     panels = []
     for path in first_layer_paths:
         metrics = read_table(Path(path).parent / "metrics.tsv").iloc[0]

@@ -19,76 +19,61 @@ import torch
 import torch.nn.functional as F
 
 from riata.errors import RiataError
-from riata.evaluate import METRICS, binary_metrics, selected_variables
+from riata.evaluate import binary_metrics, metric_standard_errors, selected_variables
 from riata.model import StackedMLP
-from riata.penalties import PENALTIES, Groups, proximal
+from riata.penalties import Groups, proximal
 from riata.progress import progress
-from riata.settings import setting
+from riata.settings import METRICS, PENALTIES, TrainSettings
 
 log = logging.getLogger("riata")
 
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """How networks are trained and lambda is chosen."""
-
-    hidden_layers: tuple[int, ...] = setting((16,), "units of each hidden layer")
-    learning_rate: float = setting(0.02, "SGD learning rate")
-    momentum: float = setting(0.9, "SGD momentum")
-    batch_size: int = setting(64, "minibatch size")
-    max_epochs: int = setting(300, "most epochs per network")
-    patience: int = setting(30, "epochs without a better validation loss before a network stops")
-    n_lambdas: int = setting(10, "lambda values per penalty")
-    lambda_min_ratio: float = setting(0.01, "smallest lambda as a share of the largest")
-    lambda_max: float | None = setting(None, "largest lambda; default: computed from the gradient at zero")
-    l1_ratio: float = setting(0.5, "elastic net mixing: 1 is L1, towards 0 is L2")
-    selection_metric: str = setting("loss", "validation metric that chooses lambda: loss, auroc or accuracy")
-
-    def validate(self) -> None:
-        checks = [
-            (all(h >= 1 for h in self.hidden_layers), "hidden_layers must be positive integers"),
-            (self.learning_rate > 0, "learning_rate must be positive"),
-            (0 <= self.momentum < 1, "momentum must be in [0, 1)"),
-            (self.batch_size >= 1, "batch_size must be at least 1"),
-            (self.max_epochs >= 1, "max_epochs must be at least 1"),
-            (self.patience >= 1, "patience must be at least 1"),
-            (self.n_lambdas >= 1, "n_lambdas must be at least 1"),
-            (0 < self.lambda_min_ratio <= 1, "lambda_min_ratio must be in (0, 1]"),
-            (self.lambda_max is None or self.lambda_max > 0, "lambda_max must be positive"),
-            (0 < self.l1_ratio <= 1, "l1_ratio must be in (0, 1]"),
-            (self.selection_metric in METRICS, f"selection_metric must be one of {', '.join(METRICS)}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise RiataError(f"train: {message}")
+GRID_EXTENSIONS = 4  # times the grid may be raised (x4 each) until its largest lambda empties the first layer
 
 
-def lambda_max(penalty: str, x: np.ndarray, y: np.ndarray, groups: Groups, l1_ratio: float) -> float:
-    """Scale of the lambda grid, from the gradient at zero as glmnet computes it.
+def penalty_dual_norm(penalty: str, gradient: torch.Tensor, groups: Groups, l1_ratio: float) -> torch.Tensor:
+    """Smallest lambda for which a zero first layer satisfies the optimality condition, per model.
 
-    With ``g = X^T (mean(y) - y) / n`` (x: samples x inputs, y: 0/1), it is ``max |g_j|`` for l1 and l2,
-    ``max |g_j| / l1_ratio`` for elastic net and ``max_g ||g_g|| / sqrt(rows_g)`` for group lasso: the
-    smallest lambda at which a network without hidden layers (logistic regression) has an all-zero
-    first layer. With hidden layers it is the same bound for second-layer weights of unit size.
+    ``gradient`` is the data loss's gradient with respect to the first layer at zero, shape
+    (models, inputs, hidden). Zero is optimal when the gradient lies in lambda x the penalty's
+    subdifferential at zero: ``max |g|`` for l1 (and l2, for scale), ``max |g| / l1_ratio`` for elastic
+    net, ``max_g ||g_g|| / sqrt(p_g)`` for group lasso.
     """
-    gradient = x.T @ (y.mean() - y) / len(y)
+    largest = gradient.abs().amax(dim=(1, 2))
     if penalty in ("l1", "l2"):
-        return float(np.abs(gradient).max())
+        return largest
     if penalty == "elastic_net":
-        return float(np.abs(gradient).max() / l1_ratio)
+        return largest / l1_ratio
     if penalty == "group_lasso":
-        index = groups.index.numpy()
-        norms = np.sqrt(np.bincount(index, weights=gradient**2, minlength=groups.n_groups))
-        rows = np.bincount(index, minlength=groups.n_groups)
-        return float((norms / np.sqrt(rows)).max())
+        weights = groups.sizes(gradient.shape[2]).sqrt().to(gradient.dtype)
+        return (groups.norms(gradient) / weights).amax(dim=1)
     raise ValueError(f"no lambda grid for penalty {penalty!r}")
 
 
-def lambda_grid(penalty: str, x: np.ndarray, y: np.ndarray, groups: Groups, settings: TrainSettings) -> np.ndarray:
-    """Decreasing log-spaced lambdas from lambda_max to lambda_max x lambda_min_ratio; [0] for none."""
+def lambda_max(
+    penalty: str, x: torch.Tensor, y: torch.Tensor, groups: Groups, seeds: list[int], settings: TrainSettings
+) -> float:
+    """The largest useful lambda, computed from the gradient at zero as glmnet does.
+
+    For each seed's initial network with its first layer set to zero, the gradient of the mean
+    binary cross-entropy (x: samples x inputs, y: samples) with respect to the first layer gives the
+    smallest lambda at which that zero layer is optimal (:func:`penalty_dual_norm`); the largest over
+    seeds is returned. Without hidden layers this is exactly glmnet's lambda_max for logistic
+    regression with standardized inputs.
+    """
+    network = StackedMLP(x.shape[1], settings.hidden_layers, seeds)
+    with torch.no_grad():
+        network.first_layer.zero_()
+        network.biases[-1].fill_(float(torch.logit(y.mean())))  # the intercept-only fit
+    logits = network(x)
+    loss = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=1).sum()
+    (gradient,) = torch.autograd.grad(loss, network.first_layer)
+    return float(penalty_dual_norm(penalty, gradient, groups, settings.l1_ratio).max())
+
+
+def lambda_grid(penalty: str, top: float, settings: TrainSettings) -> np.ndarray:
+    """Decreasing log-spaced lambdas from ``top`` to top x lambda_min_ratio; [0] for no penalty."""
     if penalty == "none":
         return np.zeros(1)
-    top = settings.lambda_max or lambda_max(penalty, x, y, groups, settings.l1_ratio)
     return np.geomspace(top, top * settings.lambda_min_ratio, settings.n_lambdas)
 
 
@@ -120,8 +105,6 @@ def fit_stack(
     x_*: (samples, inputs) float32, y_*: (samples,) float32 0/1. Minibatch order comes from the seed,
     so models sharing a seed see the same batches and differ only by lambda.
     """
-    if penalty not in PENALTIES:
-        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
     n_models, n_train = len(lambdas), len(y_train)
     network = StackedMLP(x_train.shape[1], settings.hidden_layers, seeds)
     optimizer = torch.optim.SGD(network.parameters(), lr=settings.learning_rate, momentum=settings.momentum)
@@ -157,13 +140,17 @@ def fit_stack(
             validation_loss = F.binary_cross_entropy_with_logits(
                 logits, y_val.expand_as(logits), reduction="none"
             ).mean(dim=1)
-            improved = active & (validation_loss < best_loss - 1e-6)
+            if settings.patience:
+                improved = active & (validation_loss < best_loss - 1e-6)
+            else:  # no early stopping: every epoch replaces the kept state, so the last one is returned
+                improved = torch.ones(n_models, dtype=torch.bool)
             for best, parameter in zip(best_state, network.parameters(), strict=True):
                 best.copy_(torch.where(improved.view(-1, 1, 1), parameter, best))
         best_loss = torch.where(improved, validation_loss, best_loss)
         best_epoch[improved.numpy()] = epoch
         stale = torch.where(improved, 0, stale + 1)
-        active &= stale < settings.patience
+        if settings.patience:
+            active &= stale < settings.patience
         validation_history.append(validation_loss.numpy().copy())
         train_history.append(epoch_loss.numpy())
         if not active.any():
@@ -189,12 +176,71 @@ class SeedResult:
     state: dict[str, list[torch.Tensor]] = field(default_factory=dict)  # weights and biases of the network
 
 
-def _choose(path: pd.DataFrame, metric: str) -> int:
-    """Row of the best validation metric; ties go to the largest lambda (the sparsest model)."""
+def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
+    """Row of ``path`` chosen on the validation metric.
+
+    ``best``: the best value of ``validation_<metric>``. ``one_se``: the largest lambda whose value is
+    within one standard error (column ``validation_<metric>_se``) of the best, as glmnet's lambda.1se.
+    Ties go to the largest lambda, the sparsest model.
+    """
     by_lambda = path.sort_values("lambda", ascending=False, kind="stable")
     scores = by_lambda[f"validation_{metric}"]
-    best = scores.idxmin() if metric == "loss" else scores.idxmax()
-    return int(best)
+    sign = 1 if metric == "loss" else -1  # sign x score: smaller is better
+    best = (sign * scores).idxmin()
+    if rule == "best":
+        return int(best)
+    tolerance = by_lambda.loc[best, f"validation_{metric}_se"]
+    within = sign * scores <= sign * scores[best] + tolerance
+    return int(within.idxmax())  # first True in decreasing-lambda order
+
+
+def _top_models_empty(fit: StackFit, lambdas: np.ndarray) -> bool:
+    """Whether every model at the largest lambda has an all-zero first layer."""
+    top = np.flatnonzero(lambdas == lambdas.max())
+    return bool((fit.network.first_layer.detach()[top] == 0).all())
+
+
+def fit_path(
+    x: dict[str, torch.Tensor],
+    y: dict[str, torch.Tensor],
+    *,
+    penalty: str,
+    groups: Groups,
+    seeds: list[int],
+    settings: TrainSettings,
+) -> tuple[StackFit, np.ndarray, np.ndarray]:
+    """Train the (lambda, seed) grid; return the fit and each model's lambda and seed.
+
+    The grid starts at :func:`lambda_max`. Because later layers grow during training, a network can
+    keep inputs at that lambda; the grid is then raised fourfold and trained again (at most
+    ``GRID_EXTENSIONS`` times), so that the path starts from an empty first layer.
+    """
+    top = settings.lambda_max or (
+        lambda_max(penalty, x["train"], y["train"], groups, seeds, settings) if penalty != "none" else 0.0
+    )
+    for extension in range(GRID_EXTENSIONS + 1):
+        lambdas = lambda_grid(penalty, top, settings)
+        grid_lambdas = np.tile(lambdas, len(seeds))
+        grid_seeds = np.repeat(np.asarray(seeds), len(lambdas))
+        log.info(
+            "%s: %d lambdas x %d seeds, lambda %.3g .. %.3g", penalty, len(lambdas), len(seeds), lambdas[0], lambdas[-1]
+        )
+        fit = fit_stack(
+            x["train"], y["train"], x["validation"], y["validation"],
+            penalty=penalty, lambdas=grid_lambdas, seeds=grid_seeds, groups=groups, settings=settings,
+            description=f"training {penalty}",
+        )  # fmt: skip
+        needs_empty_top = penalty not in ("none", "l2") and settings.lambda_max is None
+        if not needs_empty_top or _top_models_empty(fit, grid_lambdas):
+            break
+        if extension < GRID_EXTENSIONS:
+            log.info("%s: lambda %.3g keeps inputs; raising the grid fourfold", penalty, top)
+            top *= 4
+    else:
+        log.warning(
+            "%s: even lambda %.3g keeps some inputs; the path does not reach an empty first layer", penalty, top
+        )
+    return fit, grid_lambdas, grid_seeds
 
 
 def fit_penalty(
@@ -214,32 +260,25 @@ def fit_penalty(
     settings.validate()
     if not seeds:
         raise RiataError("train: at least one seed is needed")
+    if penalty not in PENALTIES:
+        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
     names = columns["column"].tolist()
     groups = Groups.from_labels(columns["variable"].tolist())
     variable_of = pd.Series(columns["variable"].to_numpy(), index=names)
     x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
     y = {split: torch.tensor(t[outcome].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
-
-    lambdas = lambda_grid(penalty, x["train"].numpy(), y["train"].numpy(), groups, settings)
-    grid_lambdas = np.tile(lambdas, len(seeds))
-    grid_seeds = np.repeat(np.asarray(seeds), len(lambdas))
-    log.info(
-        "%s: %d lambdas x %d seeds, lambda %.3g .. %.3g", penalty, len(lambdas), len(seeds), lambdas[0], lambdas[-1]
-    )
-    fit = fit_stack(
-        x["train"], y["train"], x["validation"], y["validation"],
-        penalty=penalty, lambdas=grid_lambdas, seeds=grid_seeds, groups=groups, settings=settings,
-        description=f"training {penalty}",
-    )  # fmt: skip
+    fit, grid_lambdas, grid_seeds = fit_path(x, y, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
 
     with torch.no_grad():
         probabilities = {split: torch.sigmoid(fit.network(x[split])).numpy() for split in x}
     first_layers = fit.network.first_layer.detach().numpy()
+    y_validation = y["validation"].numpy()
     results = []
     for seed in seeds:
         rows = []
         for m in np.flatnonzero(grid_seeds == seed):
-            validation = binary_metrics(y["validation"].numpy(), probabilities["validation"][m])
+            validation = binary_metrics(y_validation, probabilities["validation"][m])
+            errors = metric_standard_errors(y_validation, probabilities["validation"][m])
             layer = pd.DataFrame(first_layers[m], index=names)
             rows.append(
                 {
@@ -247,11 +286,12 @@ def fit_penalty(
                     "lambda": grid_lambdas[m],
                     "best_epoch": fit.best_epoch[m],
                     **{f"validation_{metric}": validation[metric] for metric in METRICS},
+                    **{f"validation_{metric}_se": errors[metric] for metric in METRICS},
                     "n_selected": len(selected_variables(layer, variable_of)),
                 }
             )
         path = pd.DataFrame(rows)
-        chosen = _choose(path, settings.selection_metric)
+        chosen = choose_lambda(path, settings.selection_metric, settings.lambda_rule)
         m = int(path.loc[chosen, "model"])
         path["chosen"] = path.index == chosen
         first_layer = pd.DataFrame(

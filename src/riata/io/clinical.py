@@ -32,9 +32,19 @@ class ClinicalSpec:
         return [*self.numeric, *self.categorical]
 
 
+def _normalise_level(value: object) -> object:
+    """Categorical levels as text; integral floats lose their '.0' so that 1 and 1.0 are one level."""
+    if pd.isna(value):
+        return np.nan
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _binary_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | str) -> pd.Series:
-    """Map the outcome column to 1 (positive label) and 0 (the one other label)."""
-    labels = sorted(values.dropna().astype(str).unique())
+    """Map the outcome column to 1 (positive label) and 0 (the one other label); missing stays missing."""
+    values = values.map(_normalise_level)
+    labels = sorted(values.dropna().unique())
     if len(labels) < 2:
         raise RiataError(f"{path}: outcome column {spec.outcome!r} is constant ({labels})")
     if len(labels) > 2:
@@ -44,7 +54,7 @@ def _binary_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | s
             f"{path}: outcome column {spec.outcome!r} has labels {labels}, "
             f"not the positive label {spec.positive_label!r}"
         )
-    return (values.astype(str) == spec.positive_label).astype(int).where(values.notna())
+    return (values == spec.positive_label).astype(int).where(values.notna())
 
 
 def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> pd.Series:
@@ -56,15 +66,6 @@ def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> 
             f"{path}: line {row + 2}: numeric column {column!r} has non-numeric value {values.iloc[row]!r}"
         )
     return numbers.astype(float)
-
-
-def _normalise_level(value: object) -> object:
-    """Categorical levels as text; integral floats lose their '.0' so that 1 and 1.0 are one level."""
-    if pd.isna(value):
-        return np.nan
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> pd.DataFrame:

@@ -1,0 +1,131 @@
+"""The `riata` command: every verb listed, errors as one `ERROR:` line with exit 2 and no output left."""
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from riata.cli import build_parser
+
+VERBS = ["simulate", "split", "qc", "embed", "features", "train", "compare", "heatmaps"]
+
+
+def riata(*arguments, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "riata", *map(str, arguments)], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_help_lists_every_verb():
+    result = riata("--help")
+    assert result.returncode == 0
+    for verb in VERBS:
+        assert f"    {verb} " in result.stdout
+    assert set(build_parser()._subparsers._group_actions[0].choices) == set(VERBS)
+
+
+def assert_clean_error(result, message, *must_not_exist):
+    assert result.returncode == 2, result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert error_lines == [f"ERROR: {message}"], result.stderr
+    for path in must_not_exist:
+        assert not path.exists(), path
+
+
+def test_missing_clinical_file(tmp_path):
+    out = tmp_path / "split.tsv"
+    result = riata("split", "--clinical", tmp_path / "none.tsv", "--id-column", "id", "--outcome", "y", "--out", out)
+    assert_clean_error(result, f"{tmp_path / 'none.tsv'}: table not found", out)
+
+
+def test_shares_that_leave_no_training_samples(tiny_cohort, tmp_path):
+    out = tmp_path / "split.tsv"
+    result = riata(
+        "split", "--clinical", tiny_cohort / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD",
+        "--validation-share", "0.5", "--test-share", "0.5", "--out", out,
+    )  # fmt: skip
+    assert_clean_error(result, "split: validation + test share is 1; it must be below 1", out)
+
+
+def test_bed_with_a_wrong_magic_number(tiny_cohort, tmp_path):
+    for suffix in [".bim", ".fam"]:
+        shutil.copy(tiny_cohort / f"genotypes{suffix}", tmp_path / f"bad{suffix}")
+    bed = (tiny_cohort / "genotypes.bed").read_bytes()
+    (tmp_path / "bad.bed").write_bytes(b"\x00\x00\x00" + bed[3:])
+    split = tmp_path / "split.tsv"
+    assert riata("split", "--clinical", tiny_cohort / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD",
+                 "--out", split).returncode == 0  # fmt: skip
+    variants, summary = tmp_path / "qc" / "variants.tsv", tmp_path / "qc" / "summary.tsv"
+    result = riata(
+        "qc", "--genotypes", tmp_path / "bad", "--split", split, "--out-variants", variants, "--out-summary", summary
+    )
+    assert_clean_error(
+        result, f"{tmp_path / 'bad.bed'}: not a variant-major PLINK 1 .bed (magic number 000000, expected 6c1b01)",
+        variants, summary,
+    )  # fmt: skip
+    assert not any((tmp_path / "qc").glob("*")) if (tmp_path / "qc").exists() else True
+
+
+def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_path):
+    """split -> qc -> embed -> features -> train -> compare -> heatmaps, paths with spaces and quotes."""
+    work = tmp_path / "my cohort's files"
+    work.mkdir()
+    clinical = ["--clinical", tiny_cohort / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD"]
+    genotypes = tiny_cohort / "genotypes"
+    steps = [
+        ["split", *clinical, "--genotypes", genotypes, "--out", work / "split.tsv"],
+        ["qc", "--genotypes", genotypes, "--split", work / "split.tsv", "--out-variants", work / "variants.tsv",
+         "--out-summary", work / "summary.tsv"],
+        ["embed", "--genotypes", genotypes, "--split", work / "split.tsv", "--qc", work / "variants.tsv",
+         "--n-components", "4", "--out-components", work / "components.tsv", "--out-loadings", work / "loadings.tsv",
+         "--out-eigenvalues", work / "eigenvalues.tsv"],
+        ["features", *clinical, "--numeric", "AGE", "SYSBP", "lucky_number", "--categorical", "favorite_color",
+         "--split", work / "split.tsv", "--components", work / "components.tsv", "--out-dir", work / "features"],
+    ]  # fmt: skip
+    for step in steps:
+        result = riata(*step)
+        assert result.returncode == 0, result.stderr
+    train = ["train", "--features", work / "features", "--feature-set", "clinical_genetic", "--seeds", "1", "2",
+             "--max-epochs", "30", "--n-lambdas", "4"]  # fmt: skip
+    for penalty in ["none", "group_lasso"]:
+        result = riata(*train, "--penalty", penalty, "--out-dir", work / "models" / penalty)
+        assert result.returncode == 0, result.stderr
+    metrics = [work / "models" / p / f"seed{s}" / "metrics.tsv" for p in ["none", "group_lasso"] for s in [1, 2]]
+    assert (
+        riata("compare", *metrics, "--out-tsv", work / "comparison.tsv", "--out-md", work / "comparison.md").returncode
+        == 0
+    )
+    layers = [work / "models" / p / "seed1" / "first_layer.tsv" for p in ["none", "group_lasso"]]
+    assert riata("heatmaps", *layers, "--out-png", work / "h.png", "--out-svg", work / "h.svg").returncode == 0
+
+    comparison = pd.read_csv(work / "comparison.tsv", sep="\t")
+    assert comparison[["penalty", "seed"]].values.tolist() == [
+        ["none", 1],
+        ["none", 2],
+        ["group_lasso", 1],
+        ["group_lasso", 2],
+    ]
+    assert (comparison["n_inputs"] == 8).all()  # 4 components + 3 numeric + favorite_color
+    assert comparison["auroc"].between(0, 1).all()
+    layer = pd.read_csv(layers[0], sep="\t", index_col="input")
+    assert layer.index.tolist()[:5] == ["genetic_0", "genetic_1", "genetic_2", "genetic_3", "AGE"]
+    assert (work / "h.png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in (work / "models" / "none" / "seed1").iterdir()) == sorted(
+        ["metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt"]
+    )
+
+
+def test_unknown_penalty_writes_nothing(tiny_cohort, tmp_path):
+    out = tmp_path / "models"
+    result = riata("train", "--features", tmp_path / "missing", "--feature-set", "clinical", "--penalty", "lasso",
+                   "--out-dir", out)  # fmt: skip
+    assert result.returncode == 2
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_has_help(verb):
+    result = riata(verb, "--help")
+    assert result.returncode == 0 and "usage: riata" in result.stdout

@@ -1,0 +1,59 @@
+import pandas as pd
+import pytest
+
+from riata.errors import RiataError
+from riata.io.clinical import ClinicalSpec, read_clinical
+
+SPEC = ClinicalSpec(id_column="id", outcome="CHD", numeric=["AGE"], categorical=["DIAB"])
+
+
+def write(tmp_path, text, name="c.tsv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_reads_outcome_numeric_and_categorical(tmp_path):
+    path = write(tmp_path, "id\tCHD\tAGE\tDIAB\na\t1\t50\t1.0\nb\t0\t\t0\nc\t\t61\t1\nd\t0\t40\t\n")
+    frame = read_clinical(path, SPEC)
+    assert frame.index.tolist() == ["a", "b", "d"]  # c has no outcome
+    assert frame["outcome"].tolist() == [1, 0, 0]
+    assert frame["AGE"].isna().tolist() == [False, True, False]
+    assert frame["DIAB"].tolist()[:2] == ["1", "0"]  # 1.0 and 1 are one level
+
+
+def test_csv_and_other_outcome_labels(tmp_path):
+    path = write(tmp_path, "id,CHD,AGE,DIAB\na,yes,50,x\nb,no,60,y\n", name="c.csv")
+    spec = ClinicalSpec(id_column="id", outcome="CHD", numeric=["AGE"], categorical=["DIAB"], positive_label="yes")
+    assert read_clinical(path, spec)["outcome"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ID\tCHD\tAGE\tDIAB\na\t1\t5\t1\n", "c.tsv: id column 'id' not found"),
+        ("id\tY\tAGE\tDIAB\na\t1\t5\t1\n", "c.tsv: outcome column 'CHD' not found"),
+        ("id\tCHD\tDIAB\na\t1\t1\n", "c.tsv: declared covariate column 'AGE' not found"),
+        ("id\tCHD\tAGE\tDIAB\na\t1\t5\t1\na\t0\t6\t1\n", "c.tsv: duplicate sample id 'a' in column 'id'"),
+        (
+            "id\tCHD\tAGE\tDIAB\na\t1\t5\t1\nb\t0\tfifty\t1\n",
+            "c.tsv: line 3: numeric column 'AGE' has non-numeric value 'fifty'",
+        ),
+        ("id\tCHD\tAGE\tDIAB\na\t1\t\t1\nb\t0\t\t1\n", "c.tsv: covariate column 'AGE' has no values \\(all missing\\)"),
+        ("id\tCHD\tAGE\tDIAB\na\t1\t5\t1\nb\t1\t6\t1\n", "c.tsv: outcome column 'CHD' is constant"),
+        ("id\tCHD\tAGE\tDIAB\na\t1\t5\t1\nb\t2\t6\t1\nc\t3\t6\t1\n", "c.tsv: outcome column 'CHD' has 3 labels"),
+        (
+            "id\tCHD\tAGE\tDIAB\na\tx\t5\t1\nb\ty\t6\t1\n",
+            "c.tsv: outcome column 'CHD' has labels \\['x', 'y'\\], not the positive label '1'",
+        ),
+    ],
+)
+def test_bad_tables_are_refused_naming_file_and_column(tmp_path, text, message):
+    with pytest.raises(RiataError, match=message):
+        read_clinical(write(tmp_path, text), SPEC)
+
+
+def test_ids_stay_text(tmp_path):
+    path = write(tmp_path, "id\tCHD\tAGE\tDIAB\n007\t1\t5\t1\n8\t0\t6\t1\n")
+    assert read_clinical(path, SPEC).index.tolist() == ["007", "8"]
+    assert isinstance(read_clinical(path, SPEC).index, pd.Index)

@@ -1,0 +1,65 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from riata.evaluate import binary_metrics, metric_standard_errors, selected_variables
+from riata.report import comparison_markdown, order_comparison, summarise_over_seeds
+
+
+def test_binary_metrics_on_a_small_example():
+    outcome = np.array([0, 0, 1, 1])
+    probability = np.array([0.1, 0.6, 0.4, 0.9])
+    metrics = binary_metrics(outcome, probability)
+    assert metrics["accuracy"] == 0.5
+    assert metrics["auroc"] == 0.75
+    assert metrics["average_precision"] == pytest.approx((1 + 2 / 3) / 2)
+    assert metrics["loss"] == pytest.approx(-np.mean(np.log([0.9, 0.4, 0.4, 0.9])))
+
+
+def test_auroc_standard_error_is_close_to_the_bootstrap():
+    rng = np.random.default_rng(0)
+    outcome = rng.integers(0, 2, 400)
+    probability = 1 / (1 + np.exp(-(outcome + rng.normal(size=400))))
+    standard_error = metric_standard_errors(outcome, probability)["auroc"]
+    draws = [rng.integers(0, 400, 400) for _ in range(400)]
+    bootstrap = np.std([binary_metrics(outcome[d], probability[d])["auroc"] for d in draws])
+    assert standard_error == pytest.approx(bootstrap, rel=0.2)
+
+
+def test_selected_variables_group_one_hot_rows():
+    layer = pd.DataFrame(
+        [[0.0, 0.0], [0.0, 0.3], [0.0, 0.0], [0.0, 0.0], [1.0, 0.0]], index=["AGE", "COL_a", "COL_b", "SEX", "BMI"]
+    )
+    variable_of = pd.Series(["AGE", "COL", "COL", "SEX", "BMI"], index=layer.index)
+    assert selected_variables(layer, variable_of) == ["COL", "BMI"]
+
+
+def comparison_rows():
+    rows = []
+    for feature_set in ["clinical_genetic", "clinical"]:
+        for penalty in ["group_lasso", "none"]:
+            for seed in [2, 1]:
+                rows.append(
+                    {"feature_set": feature_set, "penalty": penalty, "seed": seed, "lambda": 0.01 * seed,
+                     "best_epoch": 10, "accuracy": 0.7 + 0.01 * seed, "auroc": 0.8, "average_precision": 0.6,
+                     "n_inputs": 3, "n_selected": seed, "selected": "AGE;SEX"[: 3 * seed + (seed - 1)]}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_rows_follow_feature_set_then_penalty_then_seed():
+    ordered = order_comparison(comparison_rows())
+    assert list(zip(ordered["feature_set"], ordered["penalty"], ordered["seed"], strict=True))[:3] == [
+        ("clinical", "none", 1),
+        ("clinical", "none", 2),
+        ("clinical", "group_lasso", 1),
+    ]
+    summary = summarise_over_seeds(ordered)
+    assert summary["accuracy_mean"].iloc[0] == pytest.approx(0.715)
+    assert summary["seeds"].tolist() == [2, 2, 2, 2]
+
+
+def test_markdown_has_a_summary_and_every_seed():
+    text = comparison_markdown(order_comparison(comparison_rows()))
+    assert "| clinical | none | 2 | 0.715 ± 0.007 |" in text
+    assert "| clinical_genetic | group_lasso | 2 | 0.02 | 10 | 0.720 | 0.800 | 0.600 | 2 / 3 | AGE, SEX |" in text

@@ -1,0 +1,93 @@
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY_COHORT, require_tool
+
+from riata.errors import RiataError
+from riata.io.plink import open_plink
+from riata.settings import SimulationSettings
+from riata.simulate import (
+    CATEGORICAL_VARIABLES,
+    CLINICAL_EFFECTS,
+    NUMERIC_VARIABLES,
+    intercept_for_prevalence,
+    simulate_cohort,
+)
+
+
+def test_writes_the_cohort_files_with_the_expected_shape(tiny_cohort):
+    clinical = pd.read_csv(tiny_cohort / "clinical.tsv", sep="\t")
+    assert list(clinical.columns[:2]) == ["sample_id", "CHD"]
+    assert sorted(clinical.columns[2:]) == sorted([*NUMERIC_VARIABLES, *CATEGORICAL_VARIABLES])
+    assert len(clinical) == TINY_COHORT.n_samples
+    assert set(clinical["CHD"]) == {0, 1}
+    assert clinical["GLUCOSE"].isna().any() and not clinical["AGE"].isna().any()
+    assert clinical["AGE"].between(32, 70).all()
+    assert set(clinical["favorite_color"].dropna()) <= {"red", "green", "blue", "yellow", "purple"}
+
+    genotypes = open_plink(tiny_cohort / "genotypes")
+    assert genotypes.n_samples == TINY_COHORT.n_samples
+    assert genotypes.n_variants == TINY_COHORT.n_snps
+    assert genotypes.samples["iid"].tolist() == clinical["sample_id"].tolist()
+    assert sorted(genotypes.variants["chrom"].unique()) == ["1", "2"]
+    dosage = genotypes.dosage.compute()
+    assert set(np.unique(dosage[~np.isnan(dosage)])) == {0.0, 1.0, 2.0}
+    assert 0 < np.isnan(dosage).mean() < 0.01
+
+
+def test_truth_lists_every_clinical_variable_and_the_causal_snps(tiny_cohort):
+    truth = pd.read_csv(tiny_cohort / "truth.tsv", sep="\t")
+    clinical = truth[truth["kind"] == "clinical"].set_index("variable")
+    assert set(clinical.index) == set(NUMERIC_VARIABLES) | set(CATEGORICAL_VARIABLES)
+    assert clinical["effect_per_sd"].abs().idxmax() == "AGE"
+    assert (clinical.loc[["favorite_color", "favorite_animal", "lucky_number"], "role"] == "noise").all()
+    snps = truth[truth["kind"] == "snp"]
+    assert len(snps) == TINY_COHORT.n_causal_snps and (snps["role"] == "causal").all()
+    bim_ids = set(open_plink(tiny_cohort / "genotypes").variants["snp"])
+    assert set(snps["variable"]) <= bim_ids
+
+
+def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path):
+    settings = SimulationSettings(n_samples=40, n_snps=300, n_causal_snps=5, seed=11)
+    simulate_cohort(settings, tmp_path / "a")
+    simulate_cohort(settings, tmp_path / "b")
+    simulate_cohort(SimulationSettings(n_samples=40, n_snps=300, n_causal_snps=5, seed=12), tmp_path / "c")
+    for name in ["clinical.tsv", "truth.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam"]:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert (tmp_path / "a" / "genotypes.bed").read_bytes() != (tmp_path / "c" / "genotypes.bed").read_bytes()
+
+
+def test_age_is_the_strongest_clinical_predictor_of_chd(tmp_path):
+    simulate_cohort(SimulationSettings(n_samples=2000, n_snps=200, n_causal_snps=10, seed=5), tmp_path)
+    clinical = pd.read_csv(tmp_path / "clinical.tsv", sep="\t")
+    numeric = [v for v in NUMERIC_VARIABLES if CLINICAL_EFFECTS[v] != 0]
+    correlations = clinical[numeric].corrwith(clinical["CHD"]).abs()
+    assert correlations.idxmax() == "AGE"
+    assert abs(clinical["CHD"].mean() - 0.25) < 0.04
+    assert abs(clinical[["lucky_number"]].corrwith(clinical["CHD"]).iloc[0]) < 0.08
+
+
+def test_intercept_reaches_the_requested_prevalence():
+    predictor = np.random.default_rng(0).normal(size=10_000)
+    intercept = intercept_for_prevalence(predictor, 0.1)
+    assert abs((1 / (1 + np.exp(-(intercept + predictor)))).mean() - 0.1) < 1e-9
+
+
+def test_plink2_reads_the_simulated_fileset(tiny_cohort, tmp_path):
+    plink2 = require_tool("plink2")
+    result = subprocess.run(
+        [plink2, "--bfile", str(tiny_cohort / "genotypes"), "--freq", "--out", str(tmp_path / "ref")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
+    frequencies = pd.read_csv(tmp_path / "ref.afreq", sep="\t")
+    assert len(frequencies) == TINY_COHORT.n_snps
+    assert frequencies["ALT_FREQS"].between(0.005, 0.995).all()
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(RiataError, match="simulate: prevalence must be in"):
+        SimulationSettings(prevalence=1.5).validate()
