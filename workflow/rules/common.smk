@@ -22,14 +22,26 @@ FEATURE_SETS = TRAINING["feature_sets"]
 PENALTIES = TRAINING["penalties"]
 SEEDS = TRAINING["seeds"]
 USES_GENOTYPES = any(fs in ("genetic", "clinical_genetic") for fs in FEATURE_SETS)
-SEED_FILES = ["metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt"]
-HEATMAP_FEATURE_SET = "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
+SEED_FILES = [
+    "metrics.tsv",
+    "first_layer.tsv",
+    "path.tsv",
+    "predictions.tsv",
+    "model.pt",
+]
+HEATMAP_FEATURE_SET = (
+    "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
+)
 
 if not SIMULATED:
     if not config["clinical"]["path"]:
-        raise WorkflowError("config: clinical.path is required unless simulate.enabled is true")
+        raise WorkflowError(
+            "config: clinical.path is required unless simulate.enabled is true"
+        )
     if USES_GENOTYPES and not config["genotypes"]["prefix"]:
-        raise WorkflowError("config: genotypes.prefix is required for genetic feature sets")
+        raise WorkflowError(
+            "config: genotypes.prefix is required for genetic feature sets"
+        )
 
 
 wildcard_constraints:
@@ -44,17 +56,21 @@ def options(settings, names):
         value = settings[name]
         if value is None:
             continue
-        words.append("--" + name.replace("_", "-"))
-        words += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        words.append(f"--{name.replace('_', '-')}")
+        words.extend(str(v) for v in (value if isinstance(value, list) else [value]))
     return " ".join(shlex.quote(word) for word in words)
 
 
 def clinical_table():
-    return f"{RESULTS}/simulated/clinical.tsv" if SIMULATED else config["clinical"]["path"]
+    return (
+        f"{RESULTS}/simulated/clinical.tsv" if SIMULATED else config["clinical"]["path"]
+    )
 
 
 def genotype_prefix():
-    return f"{RESULTS}/simulated/genotypes" if SIMULATED else config["genotypes"]["prefix"]
+    return (
+        f"{RESULTS}/simulated/genotypes" if SIMULATED else config["genotypes"]["prefix"]
+    )
 
 
 def genotype_files():
@@ -89,22 +105,56 @@ def feature_inputs():
 
 
 def component_option(wildcards, input):
-    return f"--components {shlex.quote(input.components)}" if "components" in input.keys() else ""
+    return (
+        f"--components {shlex.quote(input.components)}"
+        if "components" in input.keys()
+        else ""
+    )
+
+
+# Folder and prefix parameters derived from a rule's own files (as `snakemake --lint` asks), so they
+# stay right wherever the files are staged.
+def genotype_prefix_of_input(wildcards, input):
+    return os.path.splitext(input.genotypes[0])[0]
+
+
+def folder_of_input(wildcards, input):
+    return os.path.dirname(input[0])
+
+
+def folder_of_output(wildcards, output):
+    return os.path.dirname(output[0])
+
+
+def models_folder_of_output(wildcards, output):
+    """results/<cohort>/models/<feature set>/<penalty>, the parent of the seed<N> folders."""
+    return os.path.dirname(os.path.dirname(output[0]))
 
 
 def model_files(feature_set, penalty, name):
-    return [f"{RESULTS}/models/{feature_set}/{penalty}/seed{seed}/{name}" for seed in SEEDS]
+    return [
+        f"{RESULTS}/models/{feature_set}/{penalty}/seed{seed}/{name}" for seed in SEEDS
+    ]
 
 
 def all_metrics():
-    return [m for fs in FEATURE_SETS for p in PENALTIES for m in model_files(fs, p, "metrics.tsv")]
+    return [
+        m
+        for fs in FEATURE_SETS
+        for p in PENALTIES
+        for m in model_files(fs, p, "metrics.tsv")
+    ]
 
 
 def heatmap_inputs():
     """First layers of the heat map panels: each penalty's first seed, then group lasso's second seed."""
-    panels = [model_files(HEATMAP_FEATURE_SET, p, "first_layer.tsv")[0] for p in PENALTIES]
+    panels = [
+        model_files(HEATMAP_FEATURE_SET, p, "first_layer.tsv")[0] for p in PENALTIES
+    ]
     if "group_lasso" in PENALTIES and len(SEEDS) > 1:
-        panels.append(model_files(HEATMAP_FEATURE_SET, "group_lasso", "first_layer.tsv")[1])
+        panels.append(
+            model_files(HEATMAP_FEATURE_SET, "group_lasso", "first_layer.tsv")[1]
+        )
     return panels
 
 

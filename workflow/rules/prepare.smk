@@ -7,16 +7,20 @@ rule split:
         fam=f"{genotype_prefix()}.fam" if USES_GENOTYPES else [],
     output:
         f"{RESULTS}/split.tsv",
-    params:
-        clinical=clinical_options(),
-        genotypes=f"--genotypes {shlex.quote(genotype_prefix())}" if USES_GENOTYPES else "",
-        split=options(config["split"], ["validation_share", "test_share", "seed", "min_matched"]),
     log:
         f"{LOGS}/split.log",
     benchmark:
         f"{BENCHMARKS}/split.tsv"
     conda:
         "../../envs/riata.yaml"
+    params:
+        clinical=clinical_options(),
+        genotypes=(
+            f"--genotypes {shlex.quote(genotype_prefix())}" if USES_GENOTYPES else ""
+        ),
+        split=options(
+            config["split"], ["validation_share", "test_share", "seed", "min_matched"]
+        ),
     shell:
         "riata split --clinical {input.clinical:q} {params.clinical} {params.genotypes} {params.split}"
         " --out {output:q} 2> {log:q}"
@@ -29,18 +33,18 @@ rule qc:
     output:
         variants=f"{RESULTS}/qc/variants.tsv",
         summary=f"{RESULTS}/qc/summary.tsv",
-    params:
-        prefix=genotype_prefix(),
-        qc=options(config["qc"], ["min_call_rate", "min_maf"]),
-        block=config["genotypes"]["block_variants"],
-    # Streams the .bed with dask threads; profiles may raise this.
-    threads: 2
     log:
         f"{LOGS}/qc.log",
     benchmark:
         f"{BENCHMARKS}/qc.tsv"
     conda:
         "../../envs/riata.yaml"
+    # Streams the .bed with dask threads; profiles may raise this.
+    threads: 2
+    params:
+        prefix=genotype_prefix_of_input,
+        qc=options(config["qc"], ["min_call_rate", "min_maf"]),
+        block=config["genotypes"]["block_variants"],
     shell:
         "riata qc --genotypes {params.prefix:q} --split {input.split:q} {params.qc} --threads {threads}"
         " --block-variants {params.block} --out-variants {output.variants:q} --out-summary {output.summary:q}"
@@ -51,19 +55,25 @@ rule features:
     input:
         **feature_inputs(),
     output:
-        multiext(f"{RESULTS}/features/", "train.tsv", "validation.tsv", "test.tsv", "columns.tsv"),
+        multiext(
+            f"{RESULTS}/features/",
+            "train.tsv",
+            "validation.tsv",
+            "test.tsv",
+            "columns.tsv",
+        ),
         parameters=f"{RESULTS}/features/preprocessing.json",
-    params:
-        clinical=clinical_options(),
-        covariates=covariate_options(),
-        components=component_option,
-        out=f"{RESULTS}/features",
     log:
         f"{LOGS}/features.log",
     benchmark:
         f"{BENCHMARKS}/features.tsv"
     conda:
         "../../envs/riata.yaml"
+    params:
+        clinical=clinical_options(),
+        covariates=covariate_options(),
+        components=component_option,
+        out=folder_of_output,
     shell:
         "riata features --clinical {input.clinical:q} {params.clinical} {params.covariates}"
         " --split {input.split:q} {params.components} --out-dir {params.out:q} 2> {log:q}"

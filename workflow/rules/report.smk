@@ -5,7 +5,11 @@ rule compare:
     input:
         all_metrics(),
     output:
-        tsv=report(f"{RESULTS}/comparison.tsv", caption="../report/comparison.rst", category="Comparison"),
+        tsv=report(
+            f"{RESULTS}/comparison.tsv",
+            caption="../report/comparison.rst",
+            category="Comparison",
+        ),
         md=f"{RESULTS}/comparison.md",
     log:
         f"{LOGS}/compare.log",
@@ -21,7 +25,11 @@ rule heatmaps:
     input:
         heatmap_inputs(),
     output:
-        png=report(f"{RESULTS}/figures/heatmaps.png", caption="../report/heatmaps.rst", category="Figures"),
+        png=report(
+            f"{RESULTS}/figures/heatmaps.png",
+            caption="../report/heatmaps.rst",
+            category="Figures",
+        ),
         svg=f"{RESULTS}/figures/heatmaps.svg",
     log:
         f"{LOGS}/heatmaps.log",

@@ -6,14 +6,14 @@ if SIMULATED:
             clinical=f"{RESULTS}/simulated/clinical.tsv",
             truth=f"{RESULTS}/simulated/truth.tsv",
             genotypes=multiext(f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam"),
-        params:
-            out=f"{RESULTS}/simulated",
-            options=simulate_options(),
         log:
             f"{LOGS}/simulate.log",
         benchmark:
             f"{BENCHMARKS}/simulate.tsv"
         conda:
             "../../envs/riata.yaml"
+        params:
+            out=folder_of_output,
+            options=simulate_options(),
         shell:
             "riata simulate --out {params.out:q} {params.options} 2> {log:q}"

@@ -3,21 +3,31 @@
 
 rule train:
     input:
-        multiext(f"{RESULTS}/features/", "train.tsv", "validation.tsv", "test.tsv", "columns.tsv"),
+        multiext(
+            f"{RESULTS}/features/",
+            "train.tsv",
+            "validation.tsv",
+            "test.tsv",
+            "columns.tsv",
+        ),
     output:
-        [f"{RESULTS}/models/{{feature_set}}/{{penalty}}/seed{seed}/{name}" for seed in SEEDS for name in SEED_FILES],
-    params:
-        features=f"{RESULTS}/features",
-        out=f"{RESULTS}/models/{{feature_set}}/{{penalty}}",
-        options=train_options(),
-    # Small batched networks: one thread each lets jobs run side by side.
-    threads: 1
+        [
+            f"{RESULTS}/models/{{feature_set}}/{{penalty}}/seed{seed}/{name}"
+            for seed in SEEDS
+            for name in SEED_FILES
+        ],
     log:
         f"{LOGS}/train/{{feature_set}}_{{penalty}}.log",
     benchmark:
         f"{BENCHMARKS}/train/{{feature_set}}_{{penalty}}.tsv"
     conda:
         "../../envs/riata.yaml"
+    # Small batched networks: one thread each lets jobs run side by side.
+    threads: 1
+    params:
+        features=folder_of_input,
+        out=models_folder_of_output,
+        options=train_options(),
     shell:
         "riata train --features {params.features:q} --feature-set {wildcards.feature_set} --penalty {wildcards.penalty}"
         " {params.options} --threads {threads} --out-dir {params.out:q} 2> {log:q}"

@@ -1,0 +1,37 @@
+# Quick start: `make demo` (set-up, then the whole workflow on the simulated demo cohort) and
+# `make test` (set-up, then linters and the test suite). Both create .venv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# Workflow rules call `riata`; it lives in the virtual environment.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup demo test lint system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/snakemake --profile profiles/local --configfile config/config.yaml
+
+# Reference tools the tests compare against (plink2); installed with apt-get when missing.
+system-deps:
+	sh tests/install-system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/snakefmt --check Snakefile workflow
+	$(BIN)/snakemake --lint
+
+test: $(STAMP) system-deps lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf results logs .snakemake report.html

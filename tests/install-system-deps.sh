@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the reference tools the tests compare against (plink2) when they are missing.
+# Needs root and apt-get (Debian/Ubuntu); elsewhere it says so and the tests that need them skip.
+set -eu
+missing=""
+command -v plink2 >/dev/null 2>&1 || missing="$missing plink2"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing:$missing" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+    echo "NOTE:$missing missing and not installable here (needs root and apt-get); tests that need it skip" >&2
+fi

@@ -1,0 +1,63 @@
+"""The Snakemake workflow end to end on a tiny simulated cohort, then a re-run that has nothing to do."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY_CONFIG = {
+    "cohort": "tiny",
+    "simulate": {"enabled": True, "n_samples": 240, "n_snps": 2000, "n_demes": 2, "n_causal_snps": 10, "seed": 2},
+    "clinical": {
+        "id_column": "sample_id",
+        "outcome": "CHD",
+        "numeric": ["SEX", "AGE", "SYSBP", "TOTCHOL", "CURSMOKE", "lucky_number"],
+        "categorical": ["DIABETES", "favorite_color", "favorite_animal"],
+    },
+    "embedding": {"n_components": 5},
+    "training": {"seeds": [1, 2], "hidden_layers": [8], "max_epochs": 60, "patience": 10, "n_lambdas": 4},
+}
+
+
+def snakemake(workdir, *arguments):
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(workdir / "config.yaml"), "--cores", "2", *arguments]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, env=environment)
+
+
+@pytest.mark.workflow
+def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    first = snakemake(tmp_path)
+    assert first.returncode == 0, first.stderr[-5000:]
+
+    results = tmp_path / "results" / "tiny"
+    comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
+    assert len(comparison) == 3 * 5 * 2  # feature sets x penalties x seeds
+    assert set(comparison["feature_set"]) == {"clinical", "genetic", "clinical_genetic"}
+    assert comparison[["accuracy", "auroc", "average_precision"]].apply(lambda c: c.between(0, 1)).all().all()
+    unpenalised = comparison[comparison["penalty"] == "none"]
+    assert (unpenalised["n_selected"] == unpenalised["n_inputs"]).all()
+    assert (comparison["n_selected"] <= comparison["n_inputs"]).all()
+    clinical = comparison[comparison["feature_set"] == "clinical"]
+    assert (clinical["n_inputs"] == 9).all()
+    assert (comparison.loc[comparison["feature_set"] == "genetic", "n_inputs"] == 5).all()
+    assert "| clinical | none |" in (results / "comparison.md").read_text()
+    assert (results / "figures" / "heatmaps.png").read_bytes()[:4] == b"\x89PNG"
+    assert (results / "figures" / "heatmaps.svg").read_text().lstrip().startswith("<?xml")
+    layer = pd.read_csv(results / "models" / "clinical_genetic" / "group_lasso" / "seed1" / "first_layer.tsv", sep="\t")
+    assert layer["input"].tolist()[:5] == [f"genetic_{j}" for j in range(5)]
+    for step in ["simulate", "split", "qc", "embed", "features", "compare", "heatmaps"]:
+        assert (tmp_path / "logs" / "tiny" / f"{step}.log").exists(), step
+        assert (results / "benchmarks" / f"{step}.tsv").exists(), step
+
+    second = snakemake(tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "Nothing to be done" in second.stderr
