@@ -269,6 +269,6 @@ def heatmaps(*, first_layer_paths: list[str], out_png: str, out_svg: str) -> Non
     for path in first_layer_paths:
         metrics = read_table(Path(path).parent / "metrics.tsv").iloc[0]
         layer = read_table(path).set_index("input")
-        panels.append((f"{metrics['penalty']} (seed {metrics['seed']}, lambda {metrics['lambda']:.3g})", layer))
+        panels.append((f"{metrics['penalty']}, seed {metrics['seed']}, λ {metrics['lambda']:.3g}", layer))
     with atomic_outputs([out_png, out_svg]) as (png, svg):
         draw_heatmaps(panels, [png, svg])
