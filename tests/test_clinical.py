@@ -1,4 +1,3 @@
-import pandas as pd
 import pytest
 
 from riata.errors import RiataError
@@ -15,7 +14,9 @@ def write(tmp_path, text, name="c.tsv"):
 
 def test_reads_outcome_numeric_and_categorical(tmp_path):
     path = write(tmp_path, "id\tCHD\tAGE\tDIAB\na\t1\t50\t1.0\nb\t0\t\t0\nc\t\t61\t1\nd\t0\t40\t\n")
-    frame = read_clinical(path, SPEC)
+    table = read_clinical(path, SPEC)
+    frame = table.frame
+    assert table.classes == ["0", "1"]
     assert frame.index.tolist() == ["a", "b", "d"]  # c has no outcome
     assert frame["outcome"].tolist() == [1, 0, 0]
     assert frame["AGE"].isna().tolist() == [False, True, False]
@@ -25,7 +26,24 @@ def test_reads_outcome_numeric_and_categorical(tmp_path):
 def test_csv_and_other_outcome_labels(tmp_path):
     path = write(tmp_path, "id,CHD,AGE,DIAB\na,yes,50,x\nb,no,60,y\n", name="c.csv")
     spec = ClinicalSpec(id_column="id", outcome="CHD", numeric=["AGE"], categorical=["DIAB"], positive_label="yes")
-    assert read_clinical(path, spec)["outcome"].tolist() == [1, 0]
+    table = read_clinical(path, spec)
+    assert table.frame["outcome"].tolist() == [1, 0]
+    assert table.classes == ["no", "yes"]
+
+
+def test_multiclass_and_continuous_outcomes(tmp_path):
+    path = write(tmp_path, "id\tY\tAGE\tDIAB\na\t10\t50\tx\nb\t2\t60\ty\nc\t2.0\t61\tx\nd\t3\t40\ty\n")
+    multiclass = read_clinical(path, ClinicalSpec("id", "Y", ["AGE"], ["DIAB"], outcome_type="multiclass"))
+    assert multiclass.classes == ["2", "3", "10"]  # numeric labels in numeric order; 2 and 2.0 are one class
+    assert multiclass.frame["outcome"].tolist() == [2, 0, 0, 1]
+    continuous = read_clinical(path, ClinicalSpec("id", "Y", ["AGE"], ["DIAB"], outcome_type="continuous"))
+    assert continuous.classes == []
+    assert continuous.frame["outcome"].tolist() == [10.0, 2.0, 2.0, 3.0]
+    text = write(tmp_path, "id\tY\tAGE\tDIAB\na\thigh\t50\tx\nb\t2\t60\ty\n", name="t.tsv")
+    with pytest.raises(RiataError, match=r"t\.tsv: line 2: numeric column 'Y' has non-numeric value 'high'"):
+        read_clinical(text, ClinicalSpec("id", "Y", ["AGE"], ["DIAB"], outcome_type="continuous"))
+    with pytest.raises(RiataError, match="unknown outcome type 'ordinal'"):
+        ClinicalSpec("id", "Y", outcome_type="ordinal")
 
 
 @pytest.mark.parametrize(
@@ -55,5 +73,4 @@ def test_bad_tables_are_refused_naming_file_and_column(tmp_path, text, message):
 
 def test_ids_stay_text(tmp_path):
     path = write(tmp_path, "id\tCHD\tAGE\tDIAB\n007\t1\t5\t1\n8\t0\t6\t1\n")
-    assert read_clinical(path, SPEC).index.tolist() == ["007", "8"]
-    assert isinstance(read_clinical(path, SPEC).index, pd.Index)
+    assert read_clinical(path, SPEC).frame.index.tolist() == ["007", "8"]

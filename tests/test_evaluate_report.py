@@ -2,28 +2,47 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riata.evaluate import binary_metrics, metric_standard_errors, selected_variables
+from riata.evaluate import dead_units, group_norms, selected_variables
 from riata.report import comparison_markdown, order_comparison, summarise_over_seeds
+from riata.tasks import Task
 
 
 def test_binary_metrics_on_a_small_example():
     outcome = np.array([0, 0, 1, 1])
     probability = np.array([0.1, 0.6, 0.4, 0.9])
-    metrics = binary_metrics(outcome, probability)
+    metrics = Task("binary").metrics(outcome, probability)
     assert metrics["accuracy"] == 0.5
     assert metrics["auroc"] == 0.75
     assert metrics["average_precision"] == pytest.approx((1 + 2 / 3) / 2)
     assert metrics["loss"] == pytest.approx(-np.mean(np.log([0.9, 0.4, 0.4, 0.9])))
 
 
+def test_multiclass_and_continuous_metrics():
+    target = np.array([0, 1, 2, 2])
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
+    metrics = Task("multiclass", n_classes=3).metrics(target, probabilities)
+    assert metrics["accuracy"] == 0.75
+    assert metrics["loss"] == pytest.approx(-np.mean(np.log([0.7, 0.5, 0.8, 0.3])))
+    assert 0.5 < metrics["auroc"] <= 1
+    regression = Task("continuous").metrics(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]))
+    assert regression["rmse"] == pytest.approx(np.sqrt((0.25 + 1) / 3))
+    assert regression["mae"] == pytest.approx(0.5)
+    assert regression["r2"] == pytest.approx(1 - 1.25 / 2)
+    absolute = Task("continuous", regression_loss="absolute")
+    assert absolute.metrics(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]))["loss"] == pytest.approx(0.5)
+
+
 def test_auroc_standard_error_is_close_to_the_bootstrap():
     rng = np.random.default_rng(0)
     outcome = rng.integers(0, 2, 400)
     probability = 1 / (1 + np.exp(-(outcome + rng.normal(size=400))))
-    standard_error = metric_standard_errors(outcome, probability)["auroc"]
+    task = Task("binary")
+    standard_error = task.standard_errors(outcome, probability)["auroc"]
     draws = [rng.integers(0, 400, 400) for _ in range(400)]
-    bootstrap = np.std([binary_metrics(outcome[d], probability[d])["auroc"] for d in draws])
+    bootstrap = np.std([task.metrics(outcome[d], probability[d])["auroc"] for d in draws])
     assert standard_error == pytest.approx(bootstrap, rel=0.2)
+    loss_error = task.standard_errors(outcome, probability)["loss"]
+    assert loss_error == pytest.approx(task.sample_losses(outcome, probability).std(ddof=1) / 20)
 
 
 def test_selected_variables_group_one_hot_rows():
@@ -32,6 +51,15 @@ def test_selected_variables_group_one_hot_rows():
     )
     variable_of = pd.Series(["AGE", "COL", "COL", "SEX", "BMI"], index=layer.index)
     assert selected_variables(layer, variable_of) == ["COL", "BMI"]
+    assert selected_variables(layer, variable_of, threshold=0.5) == ["BMI"]
+    assert group_norms(layer, variable_of).to_dict() == {"AGE": 0.0, "COL": 0.3, "SEX": 0.0, "BMI": 1.0}
+
+
+def test_dead_units_count_hidden_units_without_inputs_or_outputs():
+    first = np.array([[1.0, 0.0, 2.0], [0.5, 0.0, 0.0]])  # unit 1 gets no input
+    second = np.array([[1.0], [1.0], [0.0]])  # unit 2 sends no output
+    assert dead_units([first, second]) == 2
+    assert dead_units([np.ones((2, 3)), np.ones((3, 1))]) == 0
 
 
 def comparison_rows():

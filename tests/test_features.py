@@ -4,7 +4,7 @@ import pytest
 
 from riata.errors import RiataError
 from riata.features import build_design, feature_columns
-from riata.io.clinical import ClinicalSpec
+from riata.io.clinical import ClinicalSpec, ClinicalTable
 
 SPEC = ClinicalSpec(id_column="id", outcome="y", numeric=["AGE", "BMI"], categorical=["COLOR"])
 
@@ -26,13 +26,18 @@ def example(n=12):
     return clinical, split, components
 
 
+def build(clinical, split, components):
+    return build_design(ClinicalTable(clinical, ["0", "1"]), SPEC, split, components)
+
+
 def test_columns_are_named_and_grouped_genetic_first():
     clinical, split, components = example()
-    design = build_design(clinical, SPEC, split, components)
+    design = build(clinical, split, components)
     assert design.columns["column"].tolist() == ["genetic_0", "genetic_1", "AGE", "BMI", "COLOR_blue", "COLOR_red"]
     assert design.columns["variable"].tolist() == ["genetic_0", "genetic_1", "AGE", "BMI", "COLOR", "COLOR"]
     assert feature_columns(design.columns, "clinical")["column"].tolist() == ["AGE", "BMI", "COLOR_blue", "COLOR_red"]
     assert feature_columns(design.columns, "genetic")["variable"].tolist() == ["genetic_0", "genetic_1"]
+    assert design.parameters["outcome"] == {"type": "binary", "classes": ["0", "1"]}
     train = design.tables["train"]
     np.testing.assert_allclose(train[["AGE", "BMI", "genetic_0"]].mean(), 0, atol=1e-12)
     np.testing.assert_allclose(train[["AGE", "BMI", "genetic_0"]].std(ddof=0), 1)
@@ -42,7 +47,7 @@ def test_imputation_and_unseen_levels():
     clinical, split, components = example()
     clinical.loc["s0", "AGE"] = np.nan
     clinical.loc["s11", "COLOR"] = "green"  # a test sample with a level unseen in training
-    design = build_design(clinical, SPEC, split, components)
+    design = build(clinical, split, components)
     train_ids = split.index[split == "train"]
     median = clinical.loc[train_ids, "AGE"].median()
     mean, scale = design.parameters["numeric"]["AGE"]["mean"], design.parameters["numeric"]["AGE"]["scale"]
@@ -57,19 +62,19 @@ def test_nothing_about_held_out_samples_changes_what_is_fitted():
     changed_clinical.loc[held_out, ["AGE", "BMI"]] = 1e6
     changed_clinical.loc[held_out, "outcome"] = 1 - changed_clinical.loc[held_out, "outcome"]
     changed_components.loc[held_out] = -1e6
-    original = build_design(clinical, SPEC, split, components)
-    changed = build_design(changed_clinical, SPEC, split, changed_components)
+    original = build(clinical, split, components)
+    changed = build(changed_clinical, split, changed_components)
     assert original.parameters == changed.parameters
     pd.testing.assert_frame_equal(original.tables["train"], changed.tables["train"])
 
 
 def test_clinical_only_and_missing_inputs():
     clinical, split, _ = example()
-    design = build_design(clinical, SPEC, split, None)
+    design = build(clinical, split, None)
     assert set(design.columns["source"]) == {"clinical"}
     with pytest.raises(RiataError, match="feature set 'genetic' has no input columns"):
         feature_columns(design.columns, "genetic")
     with pytest.raises(RiataError, match="unknown feature set 'both'"):
         feature_columns(design.columns, "both")
     with pytest.raises(RiataError, match="sample 's0' of the split has no genetic components"):
-        build_design(clinical, SPEC, split, example()[2].drop(index="s0"))
+        build(clinical, split, example()[2].drop(index="s0"))

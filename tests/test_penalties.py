@@ -51,7 +51,7 @@ def test_elastic_net_with_l1_ratio_one_equals_l1(w, t):
     )
 
 
-@pytest.mark.parametrize("name", ["l1", "l2", "elastic_net", "group_lasso"])
+@pytest.mark.parametrize("name", ["l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso"])
 def test_proximal_operator_is_the_minimiser(name):
     """prox_t(w) = argmin_v ||v - w||^2 / 2 + t * penalty(v), checked against a numerical optimiser."""
     rng = np.random.default_rng(3)
@@ -89,3 +89,40 @@ def test_each_model_gets_its_own_strength():
     assert torch.allclose(result[0], torch.full((4, 3), 0.75))
     assert (result[1] == 0).all()
     assert torch.equal(proximal("none", w, torch.tensor([5.0, 5.0]), GROUPS), w)
+
+
+@settings(max_examples=30, deadline=None)
+@given(weights, steps)
+def test_sparse_group_lasso_reduces_to_l1_and_to_group_lasso(w, t):
+    w = torch.tensor(w)
+    step = torch.tensor([t, t / 3], dtype=torch.float64)
+    np.testing.assert_allclose(
+        proximal("sparse_group_lasso", w, step, GROUPS, l1_ratio=1.0), proximal("l1", w, step, GROUPS)
+    )
+    np.testing.assert_allclose(
+        proximal("sparse_group_lasso", w, step, GROUPS, l1_ratio=0.0), proximal("group_lasso", w, step, GROUPS)
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(weights, steps)
+def test_sparse_group_lasso_is_soft_threshold_then_group_shrink(w, t):
+    w = torch.tensor(w)
+    step = torch.tensor([t, 2 * t], dtype=torch.float64)
+    expected = proximal("group_lasso", soft_threshold(w, step.view(-1, 1, 1) * 0.4), step * 0.6, GROUPS)
+    np.testing.assert_allclose(proximal("sparse_group_lasso", w, step, GROUPS, l1_ratio=0.4), expected)
+
+
+def test_per_weight_steps_use_the_group_mean_for_group_penalties():
+    w = torch.randn(2, 4, 3, dtype=torch.float64)
+    per_weight = torch.rand(2, 4, 3, dtype=torch.float64)
+    group_mean = GROUPS.means(per_weight)  # (models, groups)
+    np.testing.assert_allclose(group_mean[0, 1], per_weight[0, 1:3].mean())
+    elementwise = proximal("l1", w, per_weight, GROUPS)
+    np.testing.assert_allclose(elementwise, soft_threshold(w, per_weight))
+    for model in range(2):
+        for group in range(3):
+            rows = (GROUPS.index == group).nonzero().flatten()
+            alone = proximal("group_lasso", w[model : model + 1][:, rows], group_mean[model, group].reshape(1),
+                             Groups.from_labels(["g"] * len(rows)))  # fmt: skip
+            np.testing.assert_allclose(proximal("group_lasso", w, per_weight, GROUPS)[model, rows], alone[0])

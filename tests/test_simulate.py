@@ -91,3 +91,21 @@ def test_plink2_reads_the_simulated_fileset(tiny_cohort, tmp_path):
 def test_bad_settings_are_refused():
     with pytest.raises(RiataError, match="simulate: prevalence must be in"):
         SimulationSettings(prevalence=1.5).validate()
+
+
+def test_tabular_demos_write_a_table_and_its_truth(tmp_path):
+    from riata.simulate import simulate
+
+    simulate(SimulationSettings(kind="multiclass", n_samples=280, seed=3), tmp_path / "multiclass")
+    table = pd.read_csv(tmp_path / "multiclass" / "clinical.tsv", sep="\t")
+    assert list(table.columns) == ["sample_id", "class"] + [f"x{j}" for j in range(10)]
+    assert set(table["class"]) == {"c0", "c1", "c2", "c3"}
+    truth = pd.read_csv(tmp_path / "multiclass" / "truth.tsv", sep="\t")
+    assert truth.loc[truth["role"] == "causal", "variable"].tolist() == ["x0", "x1", "x2", "x3"]
+    assert not (tmp_path / "multiclass" / "genotypes.bed").exists()
+
+    simulate(SimulationSettings(kind="line", n_samples=200, seed=4), tmp_path / "line")
+    line = pd.read_csv(tmp_path / "line" / "clinical.tsv", sep="\t")
+    residual = line["y"] - (2 * line["x"] + 1)
+    assert (residual.abs() > 2.5).mean() == pytest.approx(0.1, abs=0.05)  # the outliers
+    assert residual[residual.abs() < 2.5].std() == pytest.approx(0.3, abs=0.05)

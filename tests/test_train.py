@@ -5,9 +5,12 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from riata.errors import RiataError
-from riata.penalties import Groups
+from riata.penalties import Groups, penalty_value
 from riata.settings import TrainSettings
+from riata.tasks import Task
 from riata.train import choose_lambda, fit_penalty, fit_stack, lambda_max
+
+BINARY = Task("binary")
 
 
 def make_data(n=240, p=6, seed=0):
@@ -20,83 +23,99 @@ def make_data(n=240, p=6, seed=0):
     return torch.tensor(x, dtype=torch.float32), torch.tensor(y)
 
 
-def test_batched_models_equal_models_trained_one_by_one():
+def singletons(p):
+    return Groups.from_labels([f"v{i}" for i in range(p)])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_batched_models_equal_models_trained_one_by_one(optimizer):
+    """Including models that stop early and leave the stack while the others go on."""
     x, y = make_data()
-    groups = Groups.from_labels([f"v{i}" for i in range(x.shape[1])])
-    settings = TrainSettings(hidden_layers=(4,), max_epochs=40, patience=5, batch_size=32)
-    lambdas, seeds = np.array([0.05, 0.01, 0.05]), np.array([1, 1, 2])
-    together = fit_stack(x, y, x, y, penalty="l1", lambdas=lambdas, seeds=seeds, groups=groups, settings=settings)
-    for m in range(3):
-        alone = fit_stack(
-            x,
-            y,
-            x,
-            y,
-            penalty="l1",
-            lambdas=lambdas[m : m + 1],
-            seeds=seeds[m : m + 1],
-            groups=groups,
-            settings=settings,
-        )
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=60, patience=5, batch_size=32, optimizer=optimizer,
+                             learning_rate=0.02 if optimizer == "sgd" else 0.03)  # fmt: skip
+    lambdas, seeds = np.array([0.05, 0.01, 0.002, 0.05]), np.array([1, 1, 1, 2])
+    common = {"task": BINARY, "penalty": "l1", "groups": singletons(6), "settings": settings}
+    together = fit_stack(x, y, x, y, lambdas=lambdas, seeds=seeds, **common)
+    assert len(set(together.best_epoch)) > 1  # the models stopped at different epochs
+    for m in range(4):
+        alone = fit_stack(x, y, x, y, lambdas=lambdas[m : m + 1], seeds=seeds[m : m + 1], **common)
         assert alone.best_epoch[0] == together.best_epoch[m]
         torch.testing.assert_close(alone.network.first_layer[0], together.network.first_layer[m], atol=1e-5, rtol=1e-4)
 
 
-def test_proximal_training_gives_exact_zeros_for_noise_inputs():
+def test_proximal_mode_gives_exact_zeros_and_subgradient_mode_does_not():
     x, y = make_data(n=600)
-    groups = Groups.from_labels([f"v{i}" for i in range(x.shape[1])])
     settings = TrainSettings(hidden_layers=(8,), max_epochs=200, patience=0, batch_size=600, learning_rate=0.2)
-    fit = fit_stack(
-        x,
-        y,
-        x,
-        y,
-        penalty="group_lasso",
-        lambdas=np.array([0.02]),
-        seeds=np.array([1]),
-        groups=groups,
-        settings=settings,
-    )
-    rows = (fit.network.first_layer[0] != 0).any(dim=1).tolist()
+    common = {"task": BINARY, "penalty": "group_lasso", "lambdas": np.array([0.02]), "seeds": np.array([1])}
+    proximal_fit = fit_stack(x, y, x, y, groups=singletons(6), settings=settings, **common)
+    rows = (proximal_fit.network.first_layer[0] != 0).any(dim=1).tolist()
     assert rows[:2] == [True, True]  # the two signal inputs stay
     assert sum(rows[2:]) <= 1  # the four noise inputs are (nearly all) exactly zero
+    subgradient = TrainSettings(**{**settings.__dict__, "mode": "subgradient"})
+    subgradient_fit = fit_stack(x, y, x, y, groups=singletons(6), settings=subgradient, **common)
+    assert (subgradient_fit.network.first_layer != 0).all()
 
 
-def test_l1_without_hidden_layers_matches_scikit_learn():
-    """No hidden layer: the network is L1 logistic regression; mean loss + lam * |w|_1 <=> C = 1 / (n lam)."""
+def test_l1_and_elastic_net_without_hidden_layers_match_scikit_learn():
+    """No hidden layer: the network is penalised logistic regression.
+
+    riata minimises mean loss + lam (a |w|_1 + (1 - a) / 2 |w|^2); scikit-learn sum loss + (a |w|_1 +
+    (1 - a) / 2 |w|^2) / C, so C = 1 / (n lam).
+    """
     x, y = make_data(n=300, p=5, seed=2)
     lam = 0.03
-    groups = Groups.from_labels([f"v{i}" for i in range(5)])
     settings = TrainSettings(
         hidden_layers=(), max_epochs=4000, patience=0, batch_size=300, learning_rate=1.0, momentum=0.0
     )
-    fit = fit_stack(
-        x, y, x, y, penalty="l1", lambdas=np.array([lam]), seeds=np.array([1]), groups=groups, settings=settings
-    )
-    reference = LogisticRegression(l1_ratio=1.0, C=1 / (len(y) * lam), solver="saga", tol=1e-10, max_iter=100_000).fit(
-        x.numpy(), y.numpy()
-    )
-    ours = fit.network.first_layer[0, :, 0].detach().numpy()
-    np.testing.assert_allclose(ours, reference.coef_[0], atol=2e-3)
-    assert ((ours == 0) == (reference.coef_[0] == 0)).all()
-    assert (ours == 0).sum() >= 2
+    for penalty, l1_ratio in [("l1", 1.0), ("elastic_net", 0.5)]:
+        fit = fit_stack(
+            x, y, x, y, task=BINARY, penalty=penalty, lambdas=np.array([lam]), seeds=np.array([1]),
+            groups=singletons(5), settings=TrainSettings(**{**settings.__dict__, "l1_ratio": l1_ratio}),
+        )  # fmt: skip
+        reference = LogisticRegression(
+            l1_ratio=l1_ratio, C=1 / (len(y) * lam), solver="saga", tol=1e-10, max_iter=100_000
+        ).fit(x.numpy(), y.numpy())
+        ours = fit.network.first_layer[0, :, 0].detach().numpy()
+        np.testing.assert_allclose(ours, reference.coef_[0], atol=1e-3)
+        assert ((ours == 0) == (reference.coef_[0] == 0)).all(), penalty
+        assert (ours == 0).sum() >= 1, penalty
 
 
-def test_lambda_max_is_where_a_linear_model_becomes_empty():
+@pytest.mark.parametrize("penalty", ["l1", "elastic_net", "group_lasso", "sparse_group_lasso"])
+def test_lambda_max_is_where_a_linear_model_becomes_empty(penalty):
     x, y = make_data(n=300, p=5, seed=4)
     groups = Groups.from_labels(["a", "a", "b", "c", "c"])
     settings = TrainSettings(
         hidden_layers=(), max_epochs=1500, patience=0, batch_size=300, learning_rate=1.0, momentum=0.0
     )
-    for penalty in ["l1", "elastic_net", "group_lasso"]:
-        top = lambda_max(penalty, x, y, groups, [1], settings)
-        fit = fit_stack(
-            x, y, x, y, penalty=penalty, lambdas=np.array([top * 1.02, top * 0.9]), seeds=np.array([1, 1]),
-            groups=groups, settings=settings,
-        )  # fmt: skip
-        layer = fit.network.first_layer.detach()
-        assert (layer[0] == 0).all(), penalty
-        assert (layer[1] != 0).any(), penalty
+    top = lambda_max(BINARY, penalty, x, y, groups, [1], settings)
+    fit = fit_stack(
+        x, y, x, y, task=BINARY, penalty=penalty, lambdas=np.array([top * 1.02, top * 0.9]), seeds=np.array([1, 1]),
+        groups=groups, settings=settings,
+    )  # fmt: skip
+    layer = fit.network.first_layer.detach()
+    assert (layer[0] == 0).all()
+    assert (layer[1] != 0).any()
+
+
+def test_multiclass_and_continuous_tasks_train_and_penalise_every_layer():
+    rng = np.random.default_rng(1)
+    x = torch.tensor(rng.normal(size=(300, 4)), dtype=torch.float32)
+    classes = (x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()
+    settings = TrainSettings(hidden_layers=(6,), max_epochs=80, patience=0, penalised_layers="all")
+    task = Task("multiclass", n_classes=3)
+    fit = fit_stack(x, classes, x, classes, task=task, penalty="l1", lambdas=np.array([0.0, 0.05]),
+                    seeds=np.array([1, 1]), groups=singletons(4), settings=settings)  # fmt: skip
+    probabilities = task.predict(fit.network(x).detach())
+    assert probabilities.shape == (2, 300, 3)
+    assert task.metrics(classes.numpy(), probabilities[0])["accuracy"] > 0.8
+    assert (fit.network.weights[1][1] == 0).sum() > (fit.network.weights[1][0] == 0).sum()  # later layer sparse too
+
+    target = torch.tensor(2 * x[:, 2].numpy() + 0.1 * rng.normal(size=300), dtype=torch.float32)
+    regression = Task("continuous", regression_loss="absolute")
+    fit = fit_stack(x, target, x, target, task=regression, penalty="none", lambdas=np.zeros(1), seeds=np.array([1]),
+                    groups=singletons(4), settings=settings)  # fmt: skip
+    assert regression.metrics(target.numpy(), regression.predict(fit.network(x).detach())[0])["r2"] > 0.9
 
 
 def test_choose_lambda_best_and_one_standard_error():
@@ -115,28 +134,62 @@ def test_choose_lambda_best_and_one_standard_error():
     assert choose_lambda(path.iloc[::-1], "loss", "best") == 2  # row labels, whatever the order
 
 
-def test_fit_penalty_chooses_per_seed_and_the_path_starts_empty():
+def tabular_problem():
     x, y = make_data(n=400, p=6, seed=5)
     frame = pd.DataFrame(x.numpy(), columns=["a", "b", "c_1", "c_2", "d", "e"])
     frame["outcome"] = y.numpy().astype(int)
     tables = {"train": frame.iloc[:240], "validation": frame.iloc[240:320], "test": frame.iloc[320:]}
     columns = pd.DataFrame({"column": frame.columns[:6], "variable": ["a", "b", "c", "c", "d", "e"]})
-    settings = TrainSettings(hidden_layers=(4,), max_epochs=150, patience=20, n_lambdas=6)
-    results = fit_penalty(tables, columns, penalty="group_lasso", seeds=[3, 4], settings=settings)
+    return tables, columns
+
+
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_fit_penalty_chooses_per_seed_and_the_path_ends_empty(warm_start):
+    tables, columns = tabular_problem()
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=150, patience=20, n_lambdas=6, warm_start=warm_start)
+    results = fit_penalty(tables, columns, task=BINARY, penalty="sparse_group_lasso", seeds=[3, 4], settings=settings)
     assert [r.seed for r in results] == [3, 4]
     for result in results:
-        assert result.path["n_selected"].iloc[0] == 0  # largest lambda: empty first layer
-        assert result.path["chosen"].sum() == 1
-        assert result.lambda_ == result.path.loc[result.path["chosen"], "lambda"].item()
+        path = result.path
+        assert path["lambda"].is_monotonic_decreasing
+        assert path["n_selected"].iloc[0] == 0  # largest lambda: empty first layer
+        assert path["chosen"].sum() == 1
+        assert result.lambda_ == path.loc[path["chosen"], "lambda"].item()
         assert {"a", "b"} <= set(result.selected) <= {"a", "b", "c", "d", "e"}
+        assert [c for c in path.columns if c.startswith("norm:")] == ["norm:a", "norm:b", "norm:c", "norm:d", "norm:e"]
+        assert (path.loc[path["n_selected"] == 0, ["norm:a", "norm:b"]] == 0).all().all()
         assert result.first_layer.shape == (6, 4)
-        assert len(result.probabilities["test"]) == 80
+        assert len(result.predictions["test"]) == 80
+
+
+def test_bad_penalty_metric_and_settings_are_refused():
+    tables, columns = tabular_problem()
     with pytest.raises(RiataError, match="unknown penalty 'lasso'"):
-        fit_penalty(tables, columns, penalty="lasso", seeds=[1], settings=settings)
-
-
-def test_bad_settings_are_refused():
+        fit_penalty(tables, columns, task=BINARY, penalty="lasso", seeds=[1], settings=TrainSettings())
+    with pytest.raises(RiataError, match="selection_metric 'r2' does not apply to a binary outcome"):
+        fit_penalty(
+            tables, columns, task=BINARY, penalty="l1", seeds=[1], settings=TrainSettings(selection_metric="r2")
+        )
     with pytest.raises(RiataError, match="train: lambda_rule must be one of one_se, best"):
         TrainSettings(lambda_rule="smallest").validate()
-    with pytest.raises(RiataError, match="train: l1_ratio must be in"):
-        TrainSettings(l1_ratio=0.0).validate()
+    with pytest.raises(RiataError, match="train: mode must be one of proximal, subgradient"):
+        TrainSettings(mode="exact").validate()
+
+
+def test_subgradient_mode_adds_the_penalty_to_the_loss():
+    """One plain SGD step in subgradient mode moves weights by lr x (data gradient + penalty gradient)."""
+    x, y = make_data(n=64, p=3)
+    settings = TrainSettings(hidden_layers=(), max_epochs=1, patience=0, batch_size=64, momentum=0.0,
+                             learning_rate=0.1, mode="subgradient")  # fmt: skip
+    lam = np.array([0.3])
+    fit = fit_stack(x, y, x, y, task=BINARY, penalty="l2", lambdas=lam, seeds=np.array([1]), groups=singletons(3),
+                    settings=settings)  # fmt: skip
+    start = fit_stack(x, y, x, y, task=BINARY, penalty="l2", lambdas=lam, seeds=np.array([1]), groups=singletons(3),
+                      settings=TrainSettings(**{**settings.__dict__, "learning_rate": 1e-12}))  # fmt: skip
+    w0 = start.network.first_layer.detach().clone().requires_grad_(True)
+    b0 = start.network.biases[0].detach()
+    loss = (
+        BINARY.losses(torch.matmul(x, w0) + b0, y).mean() + penalty_value("l2", w0, torch.tensor(lam), singletons(3))[0]
+    )
+    (gradient,) = torch.autograd.grad(loss, w0)
+    torch.testing.assert_close(fit.network.first_layer.detach(), (w0 - 0.1 * gradient).detach(), atol=1e-6, rtol=1e-5)

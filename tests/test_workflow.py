@@ -61,3 +61,21 @@ def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tmp_path):
     second = snakemake(tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "Nothing to be done" in second.stderr
+
+
+@pytest.mark.workflow
+def test_tabular_multiclass_demo_runs_without_genotypes(tmp_path):
+    config = yaml.safe_load((ROOT / "config" / "multiclass_demo.yaml").read_text())
+    config["training"].update({"seeds": [1, 2], "max_epochs": 40, "n_lambdas": 4, "penalties": ["none", "group_lasso"]})
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stderr[-5000:]
+    results = tmp_path / "results" / "multiclass_demo"
+    comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
+    assert comparison["penalty"].tolist() == ["none", "none", "group_lasso", "group_lasso"]
+    assert (comparison["outcome_type"] == "multiclass").all()
+    assert comparison["accuracy"].between(0, 1).all() and "average_precision" not in comparison
+    assert not (results / "embedding").exists() and not (results / "qc").exists()
+    predictions = pd.read_csv(results / "models" / "clinical" / "none" / "seed1" / "predictions.tsv", sep="\t")
+    assert [c for c in predictions.columns if c.startswith("probability:")] == [f"probability:c{k}" for k in range(4)]
+    assert set(predictions["predicted"]) <= {"c0", "c1", "c2", "c3"}

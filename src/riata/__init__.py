@@ -1,4 +1,8 @@
-"""riata: which clinical and genetic variables does a neural network actually need?"""
+"""riata: which clinical and genetic variables does a neural network actually need?
+
+The scikit-learn estimators ``riata.PenalizedMLPClassifier`` and ``riata.PenalizedMLPRegressor`` are
+imported on first use, so that the command line starts without loading torch.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -6,3 +10,16 @@ try:
     __version__ = version("riata")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
+
+_ESTIMATORS = ("PenalizedMLPClassifier", "PenalizedMLPRegressor")
+
+
+def __getattr__(name: str):
+    if name in _ESTIMATORS:
+        from riata import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'riata' has no attribute {name!r}")
+
+
+__all__ = ["PenalizedMLPClassifier", "PenalizedMLPRegressor", "__version__"]

@@ -15,6 +15,7 @@ from riata.errors import RiataError
 from riata.io.clinical import ClinicalSpec
 from riata.settings import (
     FEATURE_SETS,
+    OUTCOME_TYPES,
     PENALTIES,
     SimulationSettings,
     TrainSettings,
@@ -28,8 +29,11 @@ log = logging.getLogger("riata")
 def _add_clinical_arguments(parser: argparse.ArgumentParser, *, covariates: bool) -> None:
     parser.add_argument("--clinical", required=True, help="clinical table (.tsv, .txt or .csv)")
     parser.add_argument("--id-column", required=True, help="column holding sample ids (the .fam IID)")
-    parser.add_argument("--outcome", required=True, help="binary outcome column")
-    parser.add_argument("--positive-label", default="1", help="outcome label of cases (default: 1)")
+    parser.add_argument("--outcome", required=True, help="outcome column")
+    parser.add_argument(
+        "--outcome-type", choices=OUTCOME_TYPES, default="binary", help="binary, multiclass or continuous"
+    )
+    parser.add_argument("--positive-label", default="1", help="binary outcome: label of cases (default: 1)")
     if covariates:
         parser.add_argument("--numeric", nargs="*", default=[], help="numeric covariate columns")
         parser.add_argument("--categorical", nargs="*", default=[], help="categorical covariate columns")
@@ -42,6 +46,7 @@ def _clinical_spec(arguments: argparse.Namespace) -> ClinicalSpec:
         numeric=list(getattr(arguments, "numeric", [])),
         categorical=list(getattr(arguments, "categorical", [])),
         positive_label=arguments.positive_label,
+        outcome_type=arguments.outcome_type,
     )
 
 

@@ -1,10 +1,11 @@
 """The one domain error of riata.
 
-Library code raises :class:`RiataError` for anything a user can fix (bad input files, bad settings).
+Library code raises :class:`RiataError` (a ValueError) for anything a user can fix (bad input files, bad
+settings).
 The command line prints it as a single ``ERROR: <message>`` line and exits with status 2; any other
 exception is a bug and keeps its traceback.
 """
 
 
-class RiataError(Exception):
+class RiataError(ValueError):
     """A problem with the user's input or settings, reported as one ``ERROR:`` line."""

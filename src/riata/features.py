@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from riata.errors import RiataError
-from riata.io.clinical import OUTCOME, ClinicalSpec
+from riata.io.clinical import OUTCOME, ClinicalSpec, ClinicalTable
 from riata.settings import FEATURE_SETS
 
 GENETIC_PREFIX = "genetic_"
@@ -78,14 +78,16 @@ def _fitted_parameters(
 
 
 def build_design(
-    clinical: pd.DataFrame, spec: ClinicalSpec, split: pd.Series, components: pd.DataFrame | None
+    table: ClinicalTable, spec: ClinicalSpec, split: pd.Series, components: pd.DataFrame | None
 ) -> DesignMatrices:
     """Fit preprocessing on training samples and transform every split.
 
-    ``clinical`` comes from :func:`riata.io.clinical.read_clinical`; ``split`` maps sample id to
+    ``table`` comes from :func:`riata.io.clinical.read_clinical`; ``split`` maps sample id to
     train/validation/test; ``components`` (sample id x ``genetic_*``) may be None for clinical-only
-    analyses. Genetic columns come first, as in the case study's heat maps.
+    analyses. Genetic columns come first, as in the case study's heat maps. ``parameters`` records
+    what was fitted, and the outcome's type and class labels.
     """
+    clinical = table.frame
     missing = split.index.difference(clinical.index)
     if len(missing):
         raise RiataError(f"features: sample {missing[0]!r} of the split is not in the clinical table")
@@ -121,11 +123,12 @@ def build_design(
         if transformer is not None:
             values = transformer.transform(clinical.loc[ids, spec.covariates])
             parts.append(pd.DataFrame(values, index=ids, columns=clinical_names))
-        table = pd.concat(parts, axis=1)
-        table.insert(0, OUTCOME, clinical.loc[ids, OUTCOME].to_numpy())
-        table.index.name = "sample_id"
-        tables[name] = table
+        split_table = pd.concat(parts, axis=1)
+        split_table.insert(0, OUTCOME, clinical.loc[ids, OUTCOME].to_numpy())
+        split_table.index.name = "sample_id"
+        tables[name] = split_table
     parameters = _fitted_parameters(transformer, spec, genetic_scaler)
+    parameters["outcome"] = {"type": spec.outcome_type, "classes": table.classes}
     return DesignMatrices(tables=tables, columns=pd.DataFrame(column_rows), parameters=parameters)
 
 

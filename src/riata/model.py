@@ -11,7 +11,7 @@ from torch import nn
 
 
 class StackedMLP(nn.Module):
-    """``len(seeds)`` independent networks inputs -> hidden layers (ReLU) -> one logit.
+    """``len(seeds)`` independent networks inputs -> hidden layers (ReLU) -> ``n_outputs`` outputs.
 
     Layer j holds weights of shape (models, in_j, out_j) and biases (models, 1, out_j), so the first
     layer's weights ``first_layer`` are (models, inputs, hidden): one row per input column, as penalised
@@ -19,9 +19,9 @@ class StackedMLP(nn.Module):
     (uniform in +-1/sqrt(fan_in)), so models with the same seed start from the same weights.
     """
 
-    def __init__(self, n_inputs: int, hidden_layers: Sequence[int], seeds: Sequence[int]):
+    def __init__(self, n_inputs: int, hidden_layers: Sequence[int], seeds: Sequence[int], n_outputs: int = 1):
         super().__init__()
-        sizes = [n_inputs, *hidden_layers, 1]
+        sizes = [n_inputs, *hidden_layers, n_outputs]
         weights, biases = [], []
         for fan_in, fan_out in itertools.pairwise(sizes):
             weights.append(torch.empty(len(seeds), fan_in, fan_out, dtype=torch.float32))
@@ -44,11 +44,11 @@ class StackedMLP(nn.Module):
         return self.weights[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (models, samples) from inputs (samples, inputs) shared by all models or (models, samples, inputs)."""
+        """Outputs (models, samples, outputs) from inputs (samples, inputs) or (models, samples, inputs)."""
         hidden = x
         last = len(self.weights) - 1
         for j, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
             hidden = torch.matmul(hidden, weight) + bias
             if j < last:
                 hidden = torch.relu(hidden)
-        return hidden.squeeze(-1)
+        return hidden

@@ -9,12 +9,17 @@ model has its own strength ``lam`` (shape (models,)). With ``|w|`` the elementwi
 * ``l2``:          lam / 2 * sum w^2
 * ``elastic_net``: lam * (alpha * sum |w| + (1 - alpha) / 2 * sum w^2)     (glmnet's parametrisation)
 * ``group_lasso``: lam * sum_g sqrt(p_g) * ||w_g||_2
+* ``sparse_group_lasso``: lam * ((1 - alpha) * sum_g sqrt(p_g) * ||w_g||_2 + alpha * sum |w|)  (Simon et al. 2013)
 
-A group g is the set of rows of one input variable (one row for a numeric variable or a genetic
-component, all one-hot rows of a categorical variable) and p_g its number of weights (rows x hidden),
-as in the group-sparse network literature (Scardapane et al. 2017). The proximal operator of step t
-solves argmin_v ||v - w||^2 / 2 + t * penalty(v); with t = learning rate x lam it is applied after
-each gradient step, which is what makes weights exactly zero.
+A group g is a set of rows: for the first layer, the rows of one input variable (one row for a
+numeric variable or a genetic component, all one-hot rows of a categorical variable); for a later
+layer, the row of one hidden unit (its outgoing weights). p_g is the group's number of weights (rows
+x columns), as in the group-sparse network literature (Scardapane et al. 2017).
+
+The proximal operator of step t solves argmin_v ||v - w||^2 / 2 + t * penalty(v). With t = step size
+x lam applied after each gradient step, weights become exactly zero. ``step`` may be one value per
+model (shape (models,)) or one per weight (the shape of w, for a diagonally preconditioned optimiser
+such as Adam); a group penalty then uses the mean step over each group's weights.
 """
 
 from __future__ import annotations
@@ -38,9 +43,20 @@ class Groups:
         position = {label: g for g, label in enumerate(order)}
         return cls(torch.tensor([position[label] for label in labels], dtype=torch.long), len(order))
 
+    @classmethod
+    def rows(cls, n_rows: int) -> Groups:
+        """Every row its own group (the hidden units of a later layer)."""
+        return cls(torch.arange(n_rows), n_rows)
+
     def sizes(self, n_hidden: int) -> torch.Tensor:
         """Number of weights per group (rows x hidden), shape (groups,)."""
         return torch.bincount(self.index, minlength=self.n_groups).to(torch.float64) * n_hidden
+
+    def means(self, values: torch.Tensor) -> torch.Tensor:
+        """Mean of each group's entries; (models, inputs, hidden) -> (models, groups)."""
+        totals = torch.zeros(values.shape[0], self.n_groups, dtype=values.dtype, device=values.device)
+        totals.index_add_(1, self.index.to(values.device), values.sum(dim=2))
+        return totals / self.sizes(values.shape[2]).to(values.dtype)
 
     def norms(self, w: torch.Tensor) -> torch.Tensor:
         """Euclidean norm of each group's weights; (models, inputs, hidden) -> (models, groups)."""
@@ -49,9 +65,10 @@ class Groups:
         return totals.index_add_(1, self.index.to(w.device), squares).sqrt()
 
 
-def _strength(lam: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Per-model strength (models,) reshaped to broadcast against w (models, inputs, hidden)."""
-    return torch.as_tensor(lam, dtype=w.dtype, device=w.device).reshape(-1, 1, 1)
+def _per_model(values: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Per-model values (models,) as (models, 1, 1); per-weight values (shape of w) unchanged."""
+    values = torch.as_tensor(values, dtype=w.dtype, device=w.device)
+    return values if values.shape == w.shape else values.reshape(-1, 1, 1)
 
 
 def soft_threshold(w: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
@@ -59,26 +76,41 @@ def soft_threshold(w: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
     return torch.sign(w) * torch.clamp(w.abs() - threshold, min=0)
 
 
+def _group_shrink(w: torch.Tensor, threshold: torch.Tensor, groups: Groups) -> torch.Tensor:
+    """Proximal operator of sum_g threshold_g * sqrt(p_g) * ||w_g||; ``threshold`` (models, 1 or groups)."""
+    weights = groups.sizes(w.shape[2]).sqrt().to(w.dtype)
+    norms = groups.norms(w).clamp_min(torch.finfo(w.dtype).tiny)
+    shrink = torch.clamp(1 - threshold * weights / norms, min=0)  # (models, groups)
+    return w * shrink[:, groups.index.to(w.device)].unsqueeze(2)
+
+
+def _group_step(step: torch.Tensor, w: torch.Tensor, groups: Groups) -> torch.Tensor:
+    """A group penalty's step per model and group: (models, 1), or the group means of per-weight steps."""
+    return groups.means(step) if step.shape == w.shape else step.reshape(-1, 1)
+
+
 def penalty_value(name: str, w: torch.Tensor, lam: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
-    """Penalty of each model's first layer, shape (models,)."""
-    lam = _strength(lam, w).reshape(-1)
-    if name == "none":
-        return torch.zeros_like(lam)
-    if name == "l1":
-        return lam * w.abs().sum(dim=(1, 2))
-    if name == "l2":
-        return lam / 2 * w.square().sum(dim=(1, 2))
-    if name == "elastic_net":
-        return lam * (l1_ratio * w.abs().sum(dim=(1, 2)) + (1 - l1_ratio) / 2 * w.square().sum(dim=(1, 2)))
-    if name == "group_lasso":
-        weights = groups.sizes(w.shape[2]).sqrt().to(w.dtype)
-        return lam * (groups.norms(w) * weights).sum(dim=1)
-    raise ValueError(f"unknown penalty {name!r}")
+    """Penalty of each model's weights ``w`` (models, rows, columns), shape (models,)."""
+    lam = torch.as_tensor(lam, dtype=w.dtype, device=w.device).reshape(-1)
+    l1 = w.abs().sum(dim=(1, 2))
+    squares = w.square().sum(dim=(1, 2))
+    group_norms = (groups.norms(w) * groups.sizes(w.shape[2]).sqrt().to(w.dtype)).sum(dim=1)
+    values = {
+        "none": torch.zeros_like(lam),
+        "l1": lam * l1,
+        "l2": lam / 2 * squares,
+        "elastic_net": lam * (l1_ratio * l1 + (1 - l1_ratio) / 2 * squares),
+        "group_lasso": lam * group_norms,
+        "sparse_group_lasso": lam * ((1 - l1_ratio) * group_norms + l1_ratio * l1),
+    }
+    if name not in values:
+        raise ValueError(f"unknown penalty {name!r}")
+    return values[name]
 
 
 def proximal(name: str, w: torch.Tensor, step: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
-    """Proximal operator of ``step`` x penalty for each model; ``step`` (models,) is learning rate x lam."""
-    t = _strength(step, w)
+    """Proximal operator of ``step`` x penalty, per model; ``step`` is step size x lam (see the module doc)."""
+    t = _per_model(step, w)
     if name == "none":
         return w
     if name == "l1":
@@ -88,8 +120,8 @@ def proximal(name: str, w: torch.Tensor, step: torch.Tensor, groups: Groups, l1_
     if name == "elastic_net":
         return soft_threshold(w, t * l1_ratio) / (1 + t * (1 - l1_ratio))
     if name == "group_lasso":
-        weights = groups.sizes(w.shape[2]).sqrt().to(w.dtype)  # (groups,)
-        norms = groups.norms(w)  # (models, groups)
-        shrink = torch.clamp(1 - t.reshape(-1, 1) * weights / norms.clamp_min(torch.finfo(w.dtype).tiny), min=0)
-        return w * shrink[:, groups.index.to(w.device)].unsqueeze(2)
+        return _group_shrink(w, _group_step(t, w, groups), groups)
+    if name == "sparse_group_lasso":
+        thresholded = soft_threshold(w, t * l1_ratio)
+        return _group_shrink(thresholded, _group_step(t, w, groups) * (1 - l1_ratio), groups)
     raise ValueError(f"unknown penalty {name!r}")

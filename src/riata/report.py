@@ -6,7 +6,14 @@ import pandas as pd
 
 from riata.settings import FEATURE_SETS, PENALTIES
 
-SUMMARY_METRICS = ("accuracy", "auroc", "average_precision", "n_selected")
+# Test metrics in display order; a comparison shows those its task has (classification or regression).
+TEST_METRICS = ("accuracy", "auroc", "average_precision", "rmse", "mae", "r2")
+LABELS = {"auroc": "AUROC", "average_precision": "average precision", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
+
+
+def present_metrics(comparison: pd.DataFrame) -> list[str]:
+    """The test metrics that the comparison's models have values for."""
+    return [m for m in TEST_METRICS if m in comparison and comparison[m].notna().any()]
 
 
 def order_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +31,7 @@ def order_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
 
 def summarise_over_seeds(comparison: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over seeds of each model's test metrics and selection size."""
-    grouped = comparison.groupby(["feature_set", "penalty"], sort=False)[list(SUMMARY_METRICS)]
+    grouped = comparison.groupby(["feature_set", "penalty"], sort=False)[[*present_metrics(comparison), "n_selected"]]
     summary = grouped.agg(["mean", "std"])
     summary.columns = [f"{metric}_{statistic}" for metric, statistic in summary.columns]
     summary.insert(0, "seeds", grouped.size())
@@ -38,8 +45,13 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def _mean_sd(mean: float, sd: float) -> str:
+    return f"{mean:.3f} ± {sd:.3f}" if pd.notna(sd) else f"{mean:.3f}"
+
+
 def comparison_markdown(comparison: pd.DataFrame) -> str:
     """Markdown: summary over seeds first, then every seed with the variables it kept."""
+    metrics = present_metrics(comparison)
     summary = summarise_over_seeds(comparison)
     readable_summary = pd.DataFrame(
         {
@@ -47,13 +59,12 @@ def comparison_markdown(comparison: pd.DataFrame) -> str:
             "penalty": summary["penalty"],
             "seeds": summary["seeds"],
             **{
-                metric.replace("_", " "): [
-                    f"{mean:.3f} ± {std:.3f}" if pd.notna(std) else f"{mean:.3f}"
-                    for mean, std in zip(summary[f"{metric}_mean"], summary[f"{metric}_std"], strict=True)
+                LABELS.get(m, m): [
+                    _mean_sd(a, b) for a, b in zip(summary[f"{m}_mean"], summary[f"{m}_std"], strict=True)
                 ]
-                for metric in ("accuracy", "auroc", "average_precision")
+                for m in metrics
             },
-            "variables kept": [f"{m:.1f}" for m in summary["n_selected_mean"]],
+            "variables kept (mean)": [f"{m:.1f}" for m in summary["n_selected_mean"]],
         }
     )
     per_seed = pd.DataFrame(
@@ -63,9 +74,7 @@ def comparison_markdown(comparison: pd.DataFrame) -> str:
             "seed": comparison["seed"],
             "lambda": comparison["lambda"].map(lambda v: f"{v:.3g}"),
             "best epoch": comparison["best_epoch"],
-            "accuracy": comparison["accuracy"].map(lambda v: f"{v:.3f}"),
-            "AUROC": comparison["auroc"].map(lambda v: f"{v:.3f}"),
-            "average precision": comparison["average_precision"].map(lambda v: f"{v:.3f}"),
+            **{LABELS.get(m, m): comparison[m].map(lambda v: f"{v:.3f}") for m in metrics},
             "kept": comparison["n_selected"].astype(str) + " / " + comparison["n_inputs"].astype(str),
             "variables kept": comparison["selected"].fillna("").str.replace(";", ", "),
         }

@@ -16,9 +16,16 @@ from riata.errors import RiataError
 
 SPLITS = ("train", "validation", "test")
 FEATURE_SETS = ("clinical", "genetic", "clinical_genetic")
-PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso")
-METRICS = ("loss", "auroc", "accuracy")  # validation metrics that can choose lambda
+PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso")
+GROUP_PENALTIES = ("group_lasso", "sparse_group_lasso")
+OUTCOME_TYPES = ("binary", "multiclass", "continuous")
+REGRESSION_LOSSES = ("squared", "absolute")
+METRICS = ("loss", "auroc", "accuracy", "r2")  # validation metrics that can choose lambda
 LAMBDA_RULES = ("one_se", "best")
+SIMULATION_KINDS = ("cohort", "multiclass", "line")
+MODES = ("proximal", "subgradient")
+OPTIMIZERS = ("sgd", "adam")
+PENALISED_LAYERS = ("first", "all")
 
 Settings = TypeVar("Settings")
 
@@ -38,6 +45,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser, settings_class: type
         help_text = f"{field.metadata.get('help', '')} (default: {field.default})"
         if isinstance(field.default, tuple):
             group.add_argument(option, type=int, nargs="*", default=field.default, help=help_text)
+        elif isinstance(field.default, bool):
+            group.add_argument(option, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.default is None:
             group.add_argument(option, type=float, default=None, help=help_text)
         else:
@@ -57,7 +66,10 @@ def settings_from_arguments(arguments: argparse.Namespace, settings_class: type[
 class SimulationSettings:
     """What to simulate. Defaults give the small demo cohort (seconds); see config/case_study.yaml."""
 
-    n_samples: int = setting(600, "number of diploid samples")
+    kind: str = setting(
+        "cohort", "cohort: clinical + genotypes; multiclass: 10 inputs, 4 classes; line: a noisy line with outliers"
+    )
+    n_samples: int = setting(600, "number of samples (diploid individuals for a cohort)")
     n_snps: int = setting(20_000, "number of SNPs written (common biallelic sites, thinned at random)")
     n_chromosomes: int = setting(2, "independent chromosomes the SNPs are spread over")
     n_demes: int = setting(1, "demes of an island model; more than 1 adds population structure")
@@ -73,6 +85,7 @@ class SimulationSettings:
 
     def validate(self) -> None:
         checks = [
+            (self.kind in SIMULATION_KINDS, f"kind must be one of {', '.join(SIMULATION_KINDS)}"),
             (self.n_samples >= 20, "n_samples must be at least 20"),
             (self.n_snps >= self.n_chromosomes, "n_snps must be at least n_chromosomes"),
             (self.n_chromosomes >= 1, "n_chromosomes must be at least 1"),
@@ -97,18 +110,30 @@ class TrainSettings:
     """How networks are trained and lambda is chosen."""
 
     hidden_layers: tuple[int, ...] = setting((16,), "units of each hidden layer")
-    learning_rate: float = setting(0.02, "SGD learning rate")
+    mode: str = setting(
+        "proximal", "proximal: gradient step then proximal step (exact zeros); subgradient: penalty in the loss"
+    )
+    optimizer: str = setting("sgd", "sgd (with momentum) or adam")
+    learning_rate: float = setting(0.02, "learning rate")
     momentum: float = setting(0.9, "SGD momentum")
     batch_size: int = setting(64, "minibatch size")
-    max_epochs: int = setting(300, "most epochs per network")
-    patience: int = setting(30, "epochs without a better validation loss before a network stops; 0: no early stopping")
+    max_epochs: int = setting(300, "most epochs per network (per lambda when warm starting)")
+    patience: int = setting(
+        30, "epochs without a better validation objective (loss + penalty) before a network stops; 0: never"
+    )
+    penalised_layers: str = setting("first", "first: only the first layer's weights; all: every layer's weights")
     n_lambdas: int = setting(10, "lambda values per penalty")
-    lambda_min_ratio: float = setting(0.01, "smallest lambda as a share of the largest")
-    lambda_max: float | None = setting(None, "largest lambda; default: computed from the gradient at zero")
-    l1_ratio: float = setting(0.5, "elastic net mixing: 1 is L1, towards 0 is L2")
-    selection_metric: str = setting("loss", "validation metric that chooses lambda: loss, auroc or accuracy")
+    lambda_min_ratio: float = setting(0.01, "smallest lambda as a share of lambda_max")
+    lambda_max: float | None = setting(None, "largest lambda; default: from the gradient at zero, raised until empty")
+    warm_start: bool = setting(True, "train the path from the smallest lambda up, each lambda starting from the last")
+    l1_ratio: float = setting(0.5, "elastic net and sparse group lasso mixing: 1 is all L1")
+    regression_loss: str = setting("squared", "data loss for a continuous outcome: squared or absolute")
+    selection_metric: str = setting("loss", "validation metric that chooses lambda: loss, auroc, accuracy or r2")
     lambda_rule: str = setting(
         "one_se", "best: lambda with the best validation metric; one_se: largest lambda within one standard error of it"
+    )
+    zero_threshold: float = setting(
+        1e-3, "|weight| below which a weight counts as near zero (reported beside exact zeros)"
     )
 
     def validate(self) -> None:
@@ -123,6 +148,11 @@ class TrainSettings:
             (0 < self.lambda_min_ratio <= 1, "lambda_min_ratio must be in (0, 1]"),
             (self.lambda_max is None or self.lambda_max > 0, "lambda_max must be positive"),
             (0 < self.l1_ratio <= 1, "l1_ratio must be in (0, 1]"),
+            (self.mode in MODES, f"mode must be one of {', '.join(MODES)}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+            (self.penalised_layers in PENALISED_LAYERS, "penalised_layers must be first or all"),
+            (self.regression_loss in REGRESSION_LOSSES, "regression_loss must be squared or absolute"),
+            (self.zero_threshold >= 0, "zero_threshold must be at least 0"),
             (self.selection_metric in METRICS, f"selection_metric must be one of {', '.join(METRICS)}"),
             (self.lambda_rule in LAMBDA_RULES, f"lambda_rule must be one of {', '.join(LAMBDA_RULES)}"),
         ]

@@ -1,4 +1,4 @@
-"""Realistic clinical + genetic cohorts with known truth, shaped like the Framingham case study.
+"""Simulated data with known truth: Framingham-shaped cohorts, and two small tabular demos.
 
 Genotypes come from the coalescent with recombination (msprime), so allele frequencies and linkage
 disequilibrium are realistic; several demes (an island model) add population structure. Clinical
@@ -246,6 +246,57 @@ def _inject_missing(clinical: pd.DataFrame, rng: np.random.Generator) -> pd.Data
         missing = rng.random(len(clinical)) < share
         clinical[variable] = clinical[variable].where(~missing)
     return clinical
+
+
+def simulate_multiclass(n_samples: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ten inputs, four classes, as in the classic L1 demo; only x0..x3 drive the class.
+
+    Inputs are uniform on [-1, 1]; a random 4-12-4 tanh network of x0..x3 plus Gumbel noise picks the
+    class (c0..c3), so x4..x9 are pure noise that an unpenalised network can overfit.
+    Returns the table (id, class, x0..x9) and the truth (variable, kind, role, effect_per_sd).
+    """
+    x = rng.uniform(-1, 1, size=(n_samples, 10))
+    hidden_weights, output_weights = rng.normal(0, 1.5, size=(4, 12)), rng.normal(0, 1.5, size=(12, 4))
+    scores = np.tanh(x[:, :4] @ hidden_weights) @ output_weights + rng.gumbel(0, 1.0, size=(n_samples, 4))
+    table = pd.DataFrame(x.round(4), columns=[f"x{j}" for j in range(10)])
+    table.insert(0, "class", [f"c{k}" for k in scores.argmax(axis=1)])
+    table.insert(0, ID_COLUMN, [f"item{i + 1:04d}" for i in range(n_samples)])
+    truth = pd.DataFrame(
+        {
+            "variable": table.columns[2:],
+            "kind": "tabular",
+            "role": ["causal"] * 4 + ["noise"] * 6,
+            "effect_per_sd": np.nan,
+        }
+    )
+    return table, truth
+
+
+def simulate_line(n_samples: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A noisy line y = 2x + 1 + N(0, 0.3) with one point in ten an outlier (+-3 to 6 off the line)."""
+    x = rng.uniform(-2, 2, size=n_samples)
+    y = 2 * x + 1 + rng.normal(0, 0.3, size=n_samples)
+    outliers = rng.random(n_samples) < 0.1
+    y[outliers] += rng.choice([-1, 1], size=outliers.sum()) * rng.uniform(3, 6, size=outliers.sum())
+    table = pd.DataFrame({ID_COLUMN: [f"point{i + 1:04d}" for i in range(n_samples)], "y": y.round(4), "x": x.round(4)})
+    truth = pd.DataFrame({"variable": ["x"], "kind": "tabular", "role": ["causal"], "effect_per_sd": [2 * x.std()]})
+    return table, truth
+
+
+def simulate(settings: SimulationSettings, out_dir: str | Path) -> None:
+    """Write the simulated data of ``settings.kind`` into ``out_dir``: clinical.tsv and truth.tsv, and
+    for a cohort genotypes.bed/.bim/.fam."""
+    settings.validate()
+    if settings.kind == "cohort":
+        simulate_cohort(settings, out_dir)
+        return
+    rng = np.random.default_rng(settings.seed)
+    make = simulate_multiclass if settings.kind == "multiclass" else simulate_line
+    table, truth = make(settings.n_samples, rng)
+    with atomic_outputs([Path(out_dir) / "clinical.tsv", Path(out_dir) / "truth.tsv"]) as (table_tmp, truth_tmp):
+        table.to_csv(table_tmp, sep="\t", index=False)
+        truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
+    log.info("simulated the %s demo: %d rows", settings.kind, settings.n_samples)
 
 
 def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:

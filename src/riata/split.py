@@ -35,8 +35,18 @@ def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, m
     return matched
 
 
-def stratified_split(outcome: pd.Series, *, validation_share: float, test_share: float, seed: int) -> pd.Series:
-    """Assign each sample to train, validation or test, keeping the outcome's class shares.
+def strata_of(outcome: pd.Series, outcome_type: str) -> pd.Series:
+    """What the split stratifies on: the class, or for a continuous outcome its quintile (fewer bins when small)."""
+    if outcome_type != "continuous":
+        return outcome
+    bins = max(1, min(5, len(outcome) // 20))
+    return pd.qcut(outcome.rank(method="first"), q=bins, labels=False)
+
+
+def stratified_split(
+    outcome: pd.Series, *, validation_share: float, test_share: float, seed: int, outcome_type: str = "binary"
+) -> pd.Series:
+    """Assign each sample to train, validation or test, keeping the outcome's class (or quintile) shares.
 
     ``outcome`` is indexed by sample id; returns a Series with the same index holding the split name.
     """
@@ -44,25 +54,25 @@ def stratified_split(outcome: pd.Series, *, validation_share: float, test_share:
         raise RiataError(f"split: validation ({validation_share}) and test ({test_share}) shares must be in (0, 1)")
     if validation_share + test_share >= 1:
         raise RiataError(f"split: validation + test share is {validation_share + test_share:g}; it must be below 1")
-    counts = outcome.value_counts()
+    strata = strata_of(outcome, outcome_type)
     needed = math.ceil(1 / min(validation_share, test_share, 1 - validation_share - test_share)) + 1
-    for label, count in counts.items():
-        if count < needed:
-            name = "positive" if label == 1 else "negative"
+    for label, count in strata.value_counts().items():
+        if count < needed and outcome_type != "continuous":
+            name = {1: "positive", 0: "negative"}[label] if outcome_type == "binary" else f"class-{label}"
             raise RiataError(
                 f"split: only {count} {name} sample(s); a stratified split with these shares needs at least {needed}"
             )
-    rest, test = train_test_split(outcome.index, test_size=test_share, stratify=outcome, random_state=seed)
+    rest, test = train_test_split(outcome.index, test_size=test_share, stratify=strata, random_state=seed)
     _, validation = train_test_split(
-        rest,
-        test_size=validation_share / (1 - test_share),
-        stratify=outcome.loc[rest],
-        random_state=seed,
+        rest, test_size=validation_share / (1 - test_share), stratify=strata.loc[rest], random_state=seed
     )
     assignment = pd.Series("train", index=outcome.index, name="split")
     assignment.loc[validation] = "validation"
     assignment.loc[test] = "test"
     for split in SPLITS:
         members = outcome[assignment == split]
-        log.info("%s: %d samples, %d positive (%.1f%%)", split, len(members), members.sum(), 100 * members.mean())
+        if outcome_type == "binary":
+            log.info("%s: %d samples, %d positive (%.1f%%)", split, len(members), members.sum(), 100 * members.mean())
+        else:
+            log.info("%s: %d samples", split, len(members))
     return assignment

@@ -27,10 +27,10 @@ FEATURE_TABLES = {split: f"{split}.tsv" for split in SPLITS}
 
 
 def simulate(settings: SimulationSettings, out_dir: str) -> None:
-    """Write a simulated cohort (clinical.tsv, genotypes.bed/.bim/.fam, truth.tsv) into ``out_dir``."""
-    from riata.simulate import simulate_cohort
+    """Write simulated data (clinical.tsv, truth.tsv, and for a cohort genotypes.*) into ``out_dir``."""
+    from riata.simulate import simulate as simulate_data
 
-    simulate_cohort(settings, out_dir)
+    simulate_data(settings, out_dir)
 
 
 def read_split(path: str | Path) -> pd.Series:
@@ -56,14 +56,18 @@ def split_samples(
     from riata.io.plink import read_fam
     from riata.split import match_samples, stratified_split
 
-    clinical = read_clinical(clinical_path, spec)
+    clinical = read_clinical(clinical_path, spec).frame
     ids = clinical.index.tolist()
     if fam_path is not None:
         ids = match_samples(ids, read_fam(fam_path)["iid"].tolist(), min_matched=min_matched)
     elif len(ids) < min_matched:
         raise RiataError(f"{clinical_path}: only {len(ids)} samples with an outcome; at least {min_matched} needed")
     split = stratified_split(
-        clinical.loc[ids, OUTCOME], validation_share=validation_share, test_share=test_share, seed=seed
+        clinical.loc[ids, OUTCOME],
+        validation_share=validation_share,
+        test_share=test_share,
+        seed=seed,
+        outcome_type=spec.outcome_type,
     )
     write_table(split.rename_axis("sample_id").reset_index(), out)
 
@@ -163,14 +167,15 @@ def build_features(
         paths[4].write_text(json.dumps(design.parameters, indent=2, sort_keys=True) + "\n")
 
 
-def read_features(features_dir: str | Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Design tables per split (index sample id) and the column metadata written by ``features``."""
+def read_features(features_dir: str | Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
+    """Design tables per split (index sample id), column metadata and fitted parameters from ``features``."""
     features_dir = Path(features_dir)
     tables = {
         split: read_table(features_dir / name, dtype={"sample_id": str}).set_index("sample_id")
         for split, name in FEATURE_TABLES.items()
     }
-    return tables, read_table(features_dir / "columns.tsv")
+    parameters = json.loads((features_dir / "preprocessing.json").read_text())
+    return tables, read_table(features_dir / "columns.tsv"), parameters
 
 
 SEED_FILES = ("metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt")
@@ -180,6 +185,26 @@ def seed_directory(out_dir: str | Path, seed: int) -> Path:
     return Path(out_dir) / f"seed{seed}"
 
 
+def _predictions_table(tables, task, classes: list[str], result) -> pd.DataFrame:
+    """Validation and test predictions of one model: probabilities (classification) or values."""
+    parts = []
+    for split in ("validation", "test"):
+        prediction = result.predictions[split]
+        part = pd.DataFrame(
+            {"sample_id": tables[split].index, "split": split, OUTCOME: tables[split][OUTCOME].to_numpy()}
+        )
+        if task.kind == "binary":
+            part["probability"] = prediction
+        elif task.kind == "multiclass":
+            part["predicted"] = np.asarray(classes)[prediction.argmax(axis=1)]
+            for k, label in enumerate(classes):
+                part[f"probability:{label}"] = prediction[:, k]
+        else:
+            part["prediction"] = prediction
+        parts.append(part)
+    return pd.concat(parts)
+
+
 def train_models(
     *, features_dir: str, feature_set: str, penalty: str, seeds: list[int], settings: TrainSettings, threads: int,
     out_dir: str,
@@ -187,67 +212,63 @@ def train_models(
     """Train every (lambda, seed) network of one feature set and penalty; write each seed's chosen model."""
     import torch
 
-    from riata.evaluate import binary_metrics
     from riata.features import feature_columns
+    from riata.tasks import Task
     from riata.train import fit_penalty
 
     torch.set_num_threads(threads)
-    tables, all_columns = read_features(features_dir)
+    tables, all_columns, parameters = read_features(features_dir)
+    outcome = parameters["outcome"]
+    task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2), regression_loss=settings.regression_loss)
     columns = feature_columns(all_columns, feature_set)
-    results = fit_penalty(tables, columns, penalty=penalty, seeds=seeds, settings=settings)
+    results = fit_penalty(tables, columns, task=task, penalty=penalty, seeds=seeds, settings=settings)
     source_of = dict(zip(columns["variable"], columns["source"], strict=False))
     outputs = [seed_directory(out_dir, r.seed) / name for r in results for name in SEED_FILES]
     with atomic_outputs(outputs) as paths:
         for index, result in enumerate(results):
             metrics_path, layer_path, path_path, predictions_path, model_path = paths[index * 5 : index * 5 + 5]
-            test = binary_metrics(tables["test"][OUTCOME].to_numpy(), result.probabilities["test"])
-            validation = binary_metrics(tables["validation"][OUTCOME].to_numpy(), result.probabilities["validation"])
+            test = task.metrics(tables["test"][OUTCOME].to_numpy(), result.predictions["test"])
+            validation = task.metrics(tables["validation"][OUTCOME].to_numpy(), result.predictions["validation"])
             metrics = {
                 "feature_set": feature_set,
                 "penalty": penalty,
                 "seed": result.seed,
+                "outcome_type": task.kind,
+                "mode": settings.mode,
                 "lambda": result.lambda_,
                 "best_epoch": result.best_epoch,
-                "accuracy": test["accuracy"],
-                "auroc": test["auroc"],
-                "average_precision": test["average_precision"],
+                **{name: value for name, value in test.items() if name != "loss"},
+                "test_loss": test["loss"],
                 "validation_loss": validation["loss"],
-                "validation_auroc": validation["auroc"],
                 "n_inputs": len(source_of),
                 "n_selected": len(result.selected),
                 "n_selected_clinical": sum(source_of[v] == "clinical" for v in result.selected),
                 "n_selected_genetic": sum(source_of[v] == "genetic" for v in result.selected),
+                "n_selected_above_threshold": len(result.selected_above_threshold),
+                "zero_threshold": settings.zero_threshold,
+                "n_dead_units": result.n_dead_units,
                 "selected": ";".join(result.selected),
+                "selected_above_threshold": ";".join(result.selected_above_threshold),
             }
             pd.DataFrame([metrics]).to_csv(metrics_path, sep="\t", index=False, float_format="%.6g")
             result.first_layer.to_csv(layer_path, sep="\t", float_format="%.6g")
             result.path.to_csv(path_path, sep="\t", index=False, float_format="%.6g")
-            predictions = pd.concat(
-                [
-                    pd.DataFrame(
-                        {
-                            "sample_id": tables[s].index,
-                            "split": s,
-                            OUTCOME: tables[s][OUTCOME].to_numpy(),
-                            "probability": result.probabilities[s],
-                        }
-                    )
-                    for s in ("validation", "test")
-                ]
+            _predictions_table(tables, task, outcome["classes"], result).to_csv(
+                predictions_path, sep="\t", index=False, float_format="%.6g"
             )
-            predictions.to_csv(predictions_path, sep="\t", index=False, float_format="%.6g")
             torch.save(
                 {
                     "columns": columns["column"].tolist(),
                     "hidden_layers": list(settings.hidden_layers),
-                    **result.state,
+                    "outcome": outcome,
+                    "parameters": result.parameters,
                 },
                 model_path,
             )
             log.info(
-                "%s/%s seed %d: lambda %.3g, epoch %d, test AUROC %.3f, %d of %d variables kept",
-                feature_set, penalty, result.seed, result.lambda_, result.best_epoch, test["auroc"],
-                len(result.selected), len(source_of),
+                "%s/%s seed %d: lambda %.3g, epoch %d, %s, %d of %d variables kept",
+                feature_set, penalty, result.seed, result.lambda_, result.best_epoch,
+                ", ".join(f"test {k} {v:.3f}" for k, v in test.items()), len(result.selected), len(source_of),
             )  # fmt: skip
 
 

@@ -1,11 +1,26 @@
-"""Training penalised networks: all (lambda, seed) models of one penalty as one batched computation.
+"""Training penalised networks: many (lambda, seed) networks as one batched computation.
 
-Each gradient step (Adam on the mean binary cross-entropy of a minibatch) is followed by the penalty's
-proximal step with step size learning rate x lambda, so first-layer weights become exactly zero.
-Each model keeps its own early stopping on validation loss and is restored to its best epoch; the
-result is the same as training the models one by one, because Adam acts elementwise, each model has
-its own loss, and a model's best epoch only depends on epochs before its patience ran out.
-Per seed, lambda is chosen on the validation set.
+**Engine** (:func:`fit_stack`). M independent networks are stacked (weights of shape (M, in, out)) and
+trained together. In ``proximal`` mode each step is a gradient step on the data loss (SGD with
+momentum, or Adam) followed by the penalty's proximal step, so weights become exactly zero; in
+``subgradient`` mode the penalty is added to the loss and weights only approach zero. Each model
+stops early on its own validation objective (validation data loss + its penalty, as LassoNet does),
+and is restored to its best epoch. The result equals training the models one by one: SGD and Adam
+act elementwise, each model has its own loss, and a model's best epoch only depends on the epochs
+before its patience ran out.
+
+Proximal step sizes: with SGD and momentum mu the steady-state update is lr / (1 - mu) x gradient, so
+the proximal step is lr / (1 - mu) x lambda, and the fixed points are those of the penalised problem.
+With Adam the update is lr x m / (sqrt(v) + eps), so the proximal step uses the same diagonal metric:
+lr x lambda / (sqrt(v) + eps) per weight (a group penalty uses its group's mean step).
+
+**Path** (:func:`fit_path`). Lambdas are log-spaced from lambda_max (from the gradient at zero, as
+glmnet does) down to lambda_max x lambda_min_ratio. With ``warm_start`` the path is trained from the
+smallest lambda up, all seeds at once, each lambda starting from the previous solution (dense to
+sparse, as LassoNet does: a zero first layer is a symmetric saddle that training cannot leave well);
+otherwise all (lambda, seed) networks start from their seed's initialisation in one batch. Because
+later layers grow during training, a network can keep inputs at the computed lambda_max; the path is
+then extended upwards until every first layer is empty, so it always ends at an empty model.
 """
 
 from __future__ import annotations
@@ -16,65 +31,81 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
+from torch import nn
 
 from riata.errors import RiataError
-from riata.evaluate import binary_metrics, metric_standard_errors, selected_variables
+from riata.evaluate import dead_units, group_norms, selected_variables
 from riata.model import StackedMLP
-from riata.penalties import Groups, proximal
+from riata.penalties import Groups, penalty_value, proximal, soft_threshold
 from riata.progress import progress
-from riata.settings import METRICS, PENALTIES, TrainSettings
+from riata.settings import PENALTIES, TrainSettings
+from riata.tasks import LARGER_IS_BETTER, SELECTION_METRICS, Task
 
 log = logging.getLogger("riata")
 
-GRID_EXTENSIONS = 4  # times the grid may be raised (x4 each) until its largest lambda empties the first layer
+COLD_GRID_RAISES = 4  # times a cold-start grid is raised fourfold until its largest lambda empties the layer
+MAX_PATH_EXTENSION = 30  # lambdas a warm-start path may add above its grid to reach an empty layer
+
+
+def penalised_layers(
+    network: StackedMLP, input_groups: Groups, settings: TrainSettings
+) -> list[tuple[nn.Parameter, Groups]]:
+    """The weight matrices the penalty applies to, each with its groups (biases never)."""
+    layers = [(network.first_layer, input_groups)]
+    if settings.penalised_layers == "all":
+        layers += [(weight, Groups.rows(weight.shape[1])) for weight in network.weights[1:]]
+    return layers
 
 
 def penalty_dual_norm(penalty: str, gradient: torch.Tensor, groups: Groups, l1_ratio: float) -> torch.Tensor:
-    """Smallest lambda for which a zero first layer satisfies the optimality condition, per model.
+    """Smallest lambda at which a zero first layer is optimal, per model, from the gradient there.
 
-    ``gradient`` is the data loss's gradient with respect to the first layer at zero, shape
-    (models, inputs, hidden). Zero is optimal when the gradient lies in lambda x the penalty's
-    subdifferential at zero: ``max |g|`` for l1 (and l2, for scale), ``max |g| / l1_ratio`` for elastic
-    net, ``max_g ||g_g|| / sqrt(p_g)`` for group lasso.
+    ``gradient`` (models, inputs, hidden) is the data loss's gradient at a zero first layer. Zero is
+    optimal when the gradient lies in lambda x the penalty's subdifferential at zero: ``max |g|`` for
+    l1 (and l2, to set its scale), ``max |g| / l1_ratio`` for elastic net, ``max_g ||g_g|| /
+    sqrt(p_g)`` for group lasso; for sparse group lasso the smallest lambda with
+    ``||S(g_g, lambda alpha)|| <= lambda (1 - alpha) sqrt(p_g)`` in every group (found by bisection).
     """
     largest = gradient.abs().amax(dim=(1, 2))
     if penalty in ("l1", "l2"):
         return largest
     if penalty == "elastic_net":
         return largest / l1_ratio
+    weights = groups.sizes(gradient.shape[2]).sqrt().to(gradient.dtype)
     if penalty == "group_lasso":
-        weights = groups.sizes(gradient.shape[2]).sqrt().to(gradient.dtype)
         return (groups.norms(gradient) / weights).amax(dim=1)
+    if penalty == "sparse_group_lasso":
+        low, high = torch.zeros_like(largest), largest / l1_ratio  # at `high` every weight is thresholded to 0
+        for _ in range(60):
+            middle = (low + high) / 2
+            residual = groups.norms(soft_threshold(gradient, middle.view(-1, 1, 1) * l1_ratio))
+            feasible = (residual <= middle.view(-1, 1) * (1 - l1_ratio) * weights + 1e-12).all(dim=1)
+            high, low = torch.where(feasible, middle, high), torch.where(feasible, low, middle)
+        return high
     raise ValueError(f"no lambda grid for penalty {penalty!r}")
 
 
 def lambda_max(
-    penalty: str, x: torch.Tensor, y: torch.Tensor, groups: Groups, seeds: list[int], settings: TrainSettings
+    task: Task,
+    penalty: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    groups: Groups,
+    seeds: list[int],
+    settings: TrainSettings,
 ) -> float:
-    """The largest useful lambda, computed from the gradient at zero as glmnet does.
+    """The lambda at which each seed's initial network, first layer at zero, is optimal (largest over seeds).
 
-    For each seed's initial network with its first layer set to zero, the gradient of the mean
-    binary cross-entropy (x: samples x inputs, y: samples) with respect to the first layer gives the
-    smallest lambda at which that zero layer is optimal (:func:`penalty_dual_norm`); the largest over
-    seeds is returned. Without hidden layers this is exactly glmnet's lambda_max for logistic
-    regression with standardized inputs.
+    The later layers are those of the seed's initialisation and the output bias is the intercept-only
+    fit (x: samples x inputs, y: targets). Without hidden layers this is exactly glmnet's lambda_max.
     """
-    network = StackedMLP(x.shape[1], settings.hidden_layers, seeds)
+    network = StackedMLP(x.shape[1], settings.hidden_layers, seeds, task.n_outputs)
     with torch.no_grad():
         network.first_layer.zero_()
-        network.biases[-1].fill_(float(torch.logit(y.mean())))  # the intercept-only fit
-    logits = network(x)
-    loss = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=1).sum()
+        network.biases[-1].copy_(task.intercept(y).expand_as(network.biases[-1]))
+    loss = task.losses(network(x), y).mean(dim=1).sum()
     (gradient,) = torch.autograd.grad(loss, network.first_layer)
     return float(penalty_dual_norm(penalty, gradient, groups, settings.l1_ratio).max())
-
-
-def lambda_grid(penalty: str, top: float, settings: TrainSettings) -> np.ndarray:
-    """Decreasing log-spaced lambdas from ``top`` to top x lambda_min_ratio; [0] for no penalty."""
-    if penalty == "none":
-        return np.zeros(1)
-    return np.geomspace(top, top * settings.lambda_min_ratio, settings.n_lambdas)
 
 
 @dataclass
@@ -83,8 +114,44 @@ class StackFit:
 
     network: StackedMLP
     best_epoch: np.ndarray  # (models,), 1-based
-    validation_loss: np.ndarray  # (epochs run, models)
-    train_loss: np.ndarray  # (epochs run, models), mean data loss over the epoch's minibatches
+    validation_objective: np.ndarray  # (epochs run, models): validation data loss + penalty
+    train_loss: np.ndarray  # (epochs run, models): mean data loss over the epoch's minibatches
+
+
+def _proximal_step(
+    optimizer: torch.optim.Optimizer, weight: nn.Parameter, lambdas: torch.Tensor, settings
+) -> torch.Tensor:
+    """Step size x lambda for the proximal operator: per model for SGD, per weight for Adam (module doc)."""
+    if settings.optimizer == "sgd":
+        return settings.learning_rate / (1 - settings.momentum) * lambdas
+    state = optimizer.state[weight]
+    beta2, eps = optimizer.param_groups[0]["betas"][1], optimizer.param_groups[0]["eps"]
+    corrected = state["exp_avg_sq"] / (1 - beta2 ** float(state["step"]))
+    return settings.learning_rate * lambdas.view(-1, 1, 1) / (corrected.sqrt() + eps)
+
+
+def _new_optimizer(network: StackedMLP, settings: TrainSettings) -> torch.optim.Optimizer:
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(network.parameters(), lr=settings.learning_rate, momentum=settings.momentum)
+    return torch.optim.Adam(network.parameters(), lr=settings.learning_rate)
+
+
+def _keep_models(network: StackedMLP, optimizer: torch.optim.Optimizer, keep: torch.Tensor, settings: TrainSettings):
+    """Shrink the stack (and the optimiser's per-weight state) to the models at positions ``keep``."""
+    old_parameters = list(network.parameters())
+    with torch.no_grad():
+        for layers in (network.weights, network.biases):
+            for j in range(len(layers)):
+                layers[j] = nn.Parameter(layers[j][keep].clone())
+    shrunk = _new_optimizer(network, settings)
+    for old, new in zip(old_parameters, network.parameters(), strict=True):
+        state = optimizer.state.get(old)
+        if state:
+            shrunk.state[new] = {
+                key: value[keep].clone() if torch.is_tensor(value) and value.dim() > 0 else value
+                for key, value in state.items()
+            }
+    return shrunk
 
 
 def fit_stack(
@@ -93,73 +160,206 @@ def fit_stack(
     x_val: torch.Tensor,
     y_val: torch.Tensor,
     *,
+    task: Task,
     penalty: str,
     lambdas: np.ndarray,
     seeds: np.ndarray,
     groups: Groups,
     settings: TrainSettings,
+    initial: list[torch.Tensor] | None = None,
     description: str = "training",
 ) -> StackFit:
     """Train ``len(lambdas)`` networks at once: model m has strength lambdas[m] and seed seeds[m].
 
-    x_*: (samples, inputs) float32, y_*: (samples,) float32 0/1. Minibatch order comes from the seed,
-    so models sharing a seed see the same batches and differ only by lambda.
+    x_*: (samples, inputs) float32; y_*: targets as :meth:`Task.target_tensor` makes them; ``groups``
+    groups the first layer's rows. Minibatch order comes from the seed, so models sharing a seed see
+    the same batches. ``initial`` (the parameters of a stack of the same shape) replaces the seeds'
+    initialisation, for warm starts. Models whose patience ran out leave the stack, so the others
+    train faster.
     """
+    if penalty not in PENALTIES:
+        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
     n_models, n_train = len(lambdas), len(y_train)
-    network = StackedMLP(x_train.shape[1], settings.hidden_layers, seeds)
-    optimizer = torch.optim.SGD(network.parameters(), lr=settings.learning_rate, momentum=settings.momentum)
-    # With momentum mu the steady-state update is lr / (1 - mu) x gradient; scaling the proximal step
-    # the same way makes its fixed points those of the penalised problem (|gradient| <= lambda at zero).
-    step = torch.as_tensor(settings.learning_rate / (1 - settings.momentum) * np.asarray(lambdas), dtype=torch.float32)
-    distinct_seeds, seed_slot = np.unique(seeds, return_inverse=True)
+    network = StackedMLP(x_train.shape[1], settings.hidden_layers, seeds, task.n_outputs)
+    if initial is not None:
+        with torch.no_grad():
+            for parameter, value in zip(network.parameters(), initial, strict=True):
+                parameter.copy_(value)
+    optimizer = _new_optimizer(network, settings)
+    all_strengths = torch.as_tensor(np.asarray(lambdas), dtype=torch.float32)
+    distinct_seeds, all_seed_slots = np.unique(seeds, return_inverse=True)
     generators = [torch.Generator().manual_seed(int(s) + 7919) for s in distinct_seeds]
     batch_size = min(settings.batch_size, n_train)
 
-    best_loss = torch.full((n_models,), float("inf"))
+    alive = torch.arange(n_models)  # original index of each model still in the stack
+    best_objective = torch.full((n_models,), float("inf"))
     best_epoch = np.zeros(n_models, dtype=int)
-    best_state = [p.detach().clone() for p in network.parameters()]
-    active = torch.ones(n_models, dtype=torch.bool)
+    best_state = [p.detach().clone() for p in network.parameters()]  # full size, by original index
     stale = torch.zeros(n_models, dtype=torch.long)
-    validation_history, train_history = [], []
+    validation_history = np.full((settings.max_epochs, n_models), np.nan)
+    train_history = np.full((settings.max_epochs, n_models), np.nan)
 
+    epoch = 0
     for epoch in progress(range(1, settings.max_epochs + 1), total=settings.max_epochs, description=description):
-        orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators])[seed_slot]  # (models, n)
-        epoch_loss = torch.zeros(n_models)
+        strengths, layers = all_strengths[alive], penalised_layers(network, groups, settings)
+
+        def penalties(layers=layers, strengths=strengths) -> torch.Tensor:
+            return sum(penalty_value(penalty, w, strengths, g, settings.l1_ratio) for w, g in layers)
+
+        permutations = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
+        orders = permutations[all_seed_slots[alive.numpy()]]  # (models alive, samples)
+        epoch_loss = torch.zeros(len(alive))
         for start in range(0, n_train, batch_size):
             batch = orders[:, start : start + batch_size]
-            logits = network(x_train[batch])
-            losses = F.binary_cross_entropy_with_logits(logits, y_train[batch], reduction="none").mean(dim=1)
+            losses = task.losses(network(x_train[batch]), y_train[batch]).mean(dim=1)  # (models alive,)
+            objective = losses + penalties() if settings.mode == "subgradient" else losses
             optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()
+            objective.sum().backward()
             optimizer.step()
-            with torch.no_grad():
-                network.first_layer.copy_(proximal(penalty, network.first_layer, step, groups, settings.l1_ratio))
+            if settings.mode == "proximal":
+                with torch.no_grad():
+                    for weight, layer_groups in layers:
+                        step = _proximal_step(optimizer, weight, strengths, settings)
+                        weight.copy_(proximal(penalty, weight, step, layer_groups, settings.l1_ratio))
             epoch_loss += losses.detach() * batch.shape[1] / n_train
         with torch.no_grad():
-            logits = network(x_val)
-            validation_loss = F.binary_cross_entropy_with_logits(
-                logits, y_val.expand_as(logits), reduction="none"
-            ).mean(dim=1)
+            validation_objective = task.losses(network(x_val), y_val).mean(dim=1) + penalties()
             if settings.patience:
-                improved = active & (validation_loss < best_loss - 1e-6)
+                improved = validation_objective < best_objective[alive] - 1e-7
             else:  # no early stopping: every epoch replaces the kept state, so the last one is returned
-                improved = torch.ones(n_models, dtype=torch.bool)
+                improved = torch.ones(len(alive), dtype=torch.bool)
             for best, parameter in zip(best_state, network.parameters(), strict=True):
-                best.copy_(torch.where(improved.view(-1, 1, 1), parameter, best))
-        best_loss = torch.where(improved, validation_loss, best_loss)
-        best_epoch[improved.numpy()] = epoch
-        stale = torch.where(improved, 0, stale + 1)
+                best[alive[improved]] = parameter[improved]
+        best_objective[alive[improved]] = validation_objective[improved]
+        best_epoch[alive[improved].numpy()] = epoch
+        stale[alive] = torch.where(improved, 0, stale[alive] + 1)
+        validation_history[epoch - 1, alive.numpy()] = validation_objective.numpy()
+        train_history[epoch - 1, alive.numpy()] = epoch_loss.numpy()
         if settings.patience:
-            active &= stale < settings.patience
-        validation_history.append(validation_loss.numpy().copy())
-        train_history.append(epoch_loss.numpy())
-        if not active.any():
-            log.info("%s: every model stopped early by epoch %d", description, epoch)
-            break
+            still = stale[alive] < settings.patience
+            if not still.any():
+                log.debug("%s: every model stopped early by epoch %d", description, epoch)
+                break
+            if not still.all():
+                keep = torch.nonzero(still).flatten()
+                optimizer = _keep_models(network, optimizer, keep, settings)
+                alive = alive[keep]
+    network = StackedMLP(x_train.shape[1], settings.hidden_layers, seeds, task.n_outputs)
     with torch.no_grad():
         for best, parameter in zip(best_state, network.parameters(), strict=True):
             parameter.copy_(best)
-    return StackFit(network, best_epoch, np.array(validation_history), np.array(train_history))
+    return StackFit(network, best_epoch, validation_history[:epoch], train_history[:epoch])
+
+
+@dataclass
+class PathPoint:
+    """One trained network of a path: its lambda, seed, best epoch, parameters and predictions."""
+
+    lambda_: float
+    seed: int
+    best_epoch: int
+    parameters: list[torch.Tensor]  # in StackedMLP parameter order: weights of each layer, then biases
+    predictions: dict[str, np.ndarray]  # split -> Task.predict output for this network
+
+    @property
+    def first_layer(self) -> np.ndarray:
+        return self.parameters[0].numpy()
+
+
+def _points(fit: StackFit, task: Task, x: dict[str, torch.Tensor], lambdas, seeds) -> list[PathPoint]:
+    with torch.no_grad():
+        predictions = {split: task.predict(fit.network(x[split])) for split in ("validation", "test")}
+    parameters = [p.detach().clone() for p in fit.network.parameters()]
+    return [
+        PathPoint(
+            lambda_=float(lambdas[m]),
+            seed=int(seeds[m]),
+            best_epoch=int(fit.best_epoch[m]),
+            parameters=[p[m] for p in parameters],
+            predictions={split: values[m] for split, values in predictions.items()},
+        )
+        for m in range(len(lambdas))
+    ]
+
+
+def _all_empty(points: list[PathPoint]) -> bool:
+    return all((p.first_layer == 0).all() for p in points)
+
+
+def fit_path(
+    x: dict[str, torch.Tensor],
+    y: dict[str, torch.Tensor],
+    *,
+    task: Task,
+    penalty: str,
+    groups: Groups,
+    seeds: list[int],
+    settings: TrainSettings,
+) -> list[PathPoint]:
+    """Train the lambda path of every seed (see the module doc); one point per (lambda, seed)."""
+    common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
+    data = (x["train"], y["train"], x["validation"], y["validation"])
+    if penalty == "none":
+        fit = fit_stack(*data, lambdas=np.zeros(len(seeds)), seeds=np.asarray(seeds), **common, description="training")
+        return _points(fit, task, x, np.zeros(len(seeds)), seeds)
+    top = settings.lambda_max or lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings)
+    grid = np.geomspace(top * settings.lambda_min_ratio, top, settings.n_lambdas)  # increasing
+    # Only proximal steps give exact zeros, and L2's never do: only then can the path end at an empty layer.
+    must_empty = settings.lambda_max is None and settings.mode == "proximal" and penalty != "l2"
+    if not settings.warm_start:
+        for _ in range(COLD_GRID_RAISES + 1):
+            lambdas, grid_seeds = np.tile(grid, len(seeds)), np.repeat(seeds, len(grid))
+            log.info(
+                "%s: %d lambdas x %d seeds in one batch, lambda %.3g .. %.3g",
+                penalty,
+                len(grid),
+                len(seeds),
+                grid[0],
+                grid[-1],
+            )
+            fit = fit_stack(*data, lambdas=lambdas, seeds=grid_seeds, **common, description=f"training {penalty}")
+            points = _points(fit, task, x, lambdas, grid_seeds)
+            if not must_empty or _all_empty([p for p in points if p.lambda_ == grid[-1]]):
+                return points
+            grid = grid * 4
+        log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, grid[-1] / 4)
+        return points
+
+    factor = grid[1] / grid[0] if len(grid) > 1 else 2.0
+    points, state, lambda_ = [], None, grid[0]
+    log.info("%s: warm-start path over %d seeds from lambda %.3g up", penalty, len(seeds), grid[0])
+    for step in range(settings.n_lambdas + MAX_PATH_EXTENSION):
+        lambda_ = grid[step] if step < len(grid) else lambda_ * factor
+        lambdas = np.full(len(seeds), lambda_)
+        fit = fit_stack(*data, lambdas=lambdas, seeds=np.asarray(seeds), initial=state, **common,
+                        description=f"training {penalty} lambda {lambda_:.3g}")  # fmt: skip
+        stage = _points(fit, task, x, lambdas, seeds)
+        points += stage
+        state = [p.detach().clone() for p in fit.network.parameters()]
+        if step >= len(grid) - 1 and (not must_empty or _all_empty(stage)):
+            break
+    else:
+        log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, lambda_)
+    if len(points) > len(grid) * len(seeds):
+        log.info("%s: path extended to lambda %.3g to reach an empty first layer", penalty, lambda_)
+    return points
+
+
+def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
+    """Row label of ``path`` chosen on the validation metric.
+
+    ``best``: the best value of ``validation_<metric>``. ``one_se``: the largest lambda whose value is
+    within one standard error (column ``validation_<metric>_se``) of the best, as glmnet's lambda.1se.
+    Ties go to the largest lambda, the sparsest model.
+    """
+    by_lambda = path.sort_values("lambda", ascending=False, kind="stable")
+    sign = -1 if LARGER_IS_BETTER[metric] else 1  # sign x score: smaller is better
+    scores = sign * by_lambda[f"validation_{metric}"]
+    best = scores.idxmin()
+    if rule == "best":
+        return int(best)
+    within = scores <= scores[best] + by_lambda.loc[best, f"validation_{metric}_se"]
+    return int(within.idxmax())  # the first True in decreasing-lambda order
 
 
 @dataclass
@@ -170,83 +370,36 @@ class SeedResult:
     lambda_: float
     best_epoch: int
     first_layer: pd.DataFrame  # input columns x hidden units
-    selected: list[str]
-    path: pd.DataFrame  # one row per lambda
-    probabilities: dict[str, np.ndarray] = field(default_factory=dict)  # split -> (samples,)
-    state: dict[str, list[torch.Tensor]] = field(default_factory=dict)  # weights and biases of the network
+    selected: list[str]  # variables with a non-zero first-layer weight
+    selected_above_threshold: list[str]  # variables with a first-layer |weight| above zero_threshold
+    n_dead_units: int
+    path: pd.DataFrame  # one row per lambda, largest first
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # validation / test
+    parameters: list[torch.Tensor] = field(default_factory=list)
 
 
-def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
-    """Row of ``path`` chosen on the validation metric.
-
-    ``best``: the best value of ``validation_<metric>``. ``one_se``: the largest lambda whose value is
-    within one standard error (column ``validation_<metric>_se``) of the best, as glmnet's lambda.1se.
-    Ties go to the largest lambda, the sparsest model.
-    """
-    by_lambda = path.sort_values("lambda", ascending=False, kind="stable")
-    scores = by_lambda[f"validation_{metric}"]
-    sign = 1 if metric == "loss" else -1  # sign x score: smaller is better
-    best = (sign * scores).idxmin()
-    if rule == "best":
-        return int(best)
-    tolerance = by_lambda.loc[best, f"validation_{metric}_se"]
-    within = sign * scores <= sign * scores[best] + tolerance
-    return int(within.idxmax())  # first True in decreasing-lambda order
-
-
-def _top_models_empty(fit: StackFit, lambdas: np.ndarray) -> bool:
-    """Whether every model at the largest lambda has an all-zero first layer."""
-    top = np.flatnonzero(lambdas == lambdas.max())
-    return bool((fit.network.first_layer.detach()[top] == 0).all())
-
-
-def fit_path(
-    x: dict[str, torch.Tensor],
-    y: dict[str, torch.Tensor],
-    *,
-    penalty: str,
-    groups: Groups,
-    seeds: list[int],
-    settings: TrainSettings,
-) -> tuple[StackFit, np.ndarray, np.ndarray]:
-    """Train the (lambda, seed) grid; return the fit and each model's lambda and seed.
-
-    The grid starts at :func:`lambda_max`. Because later layers grow during training, a network can
-    keep inputs at that lambda; the grid is then raised fourfold and trained again (at most
-    ``GRID_EXTENSIONS`` times), so that the path starts from an empty first layer.
-    """
-    top = settings.lambda_max or (
-        lambda_max(penalty, x["train"], y["train"], groups, seeds, settings) if penalty != "none" else 0.0
-    )
-    for extension in range(GRID_EXTENSIONS + 1):
-        lambdas = lambda_grid(penalty, top, settings)
-        grid_lambdas = np.tile(lambdas, len(seeds))
-        grid_seeds = np.repeat(np.asarray(seeds), len(lambdas))
-        log.info(
-            "%s: %d lambdas x %d seeds, lambda %.3g .. %.3g", penalty, len(lambdas), len(seeds), lambdas[0], lambdas[-1]
-        )
-        fit = fit_stack(
-            x["train"], y["train"], x["validation"], y["validation"],
-            penalty=penalty, lambdas=grid_lambdas, seeds=grid_seeds, groups=groups, settings=settings,
-            description=f"training {penalty}",
-        )  # fmt: skip
-        needs_empty_top = penalty not in ("none", "l2") and settings.lambda_max is None
-        if not needs_empty_top or _top_models_empty(fit, grid_lambdas):
-            break
-        if extension < GRID_EXTENSIONS:
-            log.info("%s: lambda %.3g keeps inputs; raising the grid fourfold", penalty, top)
-            top *= 4
-    else:
-        log.warning(
-            "%s: even lambda %.3g keeps some inputs; the path does not reach an empty first layer", penalty, top
-        )
-    return fit, grid_lambdas, grid_seeds
+def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_of: pd.Series, threshold: float) -> dict:
+    layer = pd.DataFrame(point.first_layer, index=variable_of.index)
+    validation = task.metrics(y_validation, point.predictions["validation"])
+    errors = task.standard_errors(y_validation, point.predictions["validation"])
+    selected = selected_variables(layer, variable_of)
+    return {
+        "lambda": point.lambda_,
+        "best_epoch": point.best_epoch,
+        **{f"validation_{m}": validation[m] for m in errors},
+        **{f"validation_{m}_se": errors[m] for m in errors},
+        "n_selected": len(selected),
+        "n_selected_above_threshold": len(selected_variables(layer, variable_of, threshold)),
+        "selected": ";".join(selected),
+        **{f"norm:{variable}": norm for variable, norm in group_norms(layer, variable_of).items()},
+    }
 
 
 def fit_penalty(
     tables: dict[str, pd.DataFrame],
     columns: pd.DataFrame,
     *,
+    task: Task,
     penalty: str,
     seeds: list[int],
     settings: TrainSettings,
@@ -262,56 +415,41 @@ def fit_penalty(
         raise RiataError("train: at least one seed is needed")
     if penalty not in PENALTIES:
         raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
+    if settings.selection_metric not in SELECTION_METRICS[task.kind]:
+        raise RiataError(
+            f"train: selection_metric {settings.selection_metric!r} does not apply to a {task.kind} outcome; "
+            f"choose from {', '.join(SELECTION_METRICS[task.kind])}"
+        )
     names = columns["column"].tolist()
-    groups = Groups.from_labels(columns["variable"].tolist())
     variable_of = pd.Series(columns["variable"].to_numpy(), index=names)
+    groups = Groups.from_labels(variable_of.tolist())
     x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
-    y = {split: torch.tensor(t[outcome].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
-    fit, grid_lambdas, grid_seeds = fit_path(x, y, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
+    y = {split: task.target_tensor(t[outcome].to_numpy()) for split, t in tables.items()}
+    points = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
 
-    with torch.no_grad():
-        probabilities = {split: torch.sigmoid(fit.network(x[split])).numpy() for split in x}
-    first_layers = fit.network.first_layer.detach().numpy()
     y_validation = y["validation"].numpy()
+    hidden_names = [f"hidden_{h}" for h in range(points[0].first_layer.shape[1])]
     results = []
     for seed in seeds:
-        rows = []
-        for m in np.flatnonzero(grid_seeds == seed):
-            validation = binary_metrics(y_validation, probabilities["validation"][m])
-            errors = metric_standard_errors(y_validation, probabilities["validation"][m])
-            layer = pd.DataFrame(first_layers[m], index=names)
-            rows.append(
-                {
-                    "model": m,
-                    "lambda": grid_lambdas[m],
-                    "best_epoch": fit.best_epoch[m],
-                    **{f"validation_{metric}": validation[metric] for metric in METRICS},
-                    **{f"validation_{metric}_se": errors[metric] for metric in METRICS},
-                    "n_selected": len(selected_variables(layer, variable_of)),
-                }
-            )
-        path = pd.DataFrame(rows)
+        own = sorted((p for p in points if p.seed == seed), key=lambda p: -p.lambda_)
+        path = pd.DataFrame([_path_row(p, task, y_validation, variable_of, settings.zero_threshold) for p in own])
         chosen = choose_lambda(path, settings.selection_metric, settings.lambda_rule)
-        m = int(path.loc[chosen, "model"])
         path["chosen"] = path.index == chosen
-        first_layer = pd.DataFrame(
-            first_layers[m],
-            index=pd.Index(names, name="input"),
-            columns=[f"hidden_{h}" for h in range(first_layers.shape[2])],
-        )
+        point = own[chosen]
+        first_layer = pd.DataFrame(point.first_layer, index=pd.Index(names, name="input"), columns=hidden_names)
+        n_layers = len(settings.hidden_layers) + 1
         results.append(
             SeedResult(
                 seed=int(seed),
-                lambda_=float(grid_lambdas[m]),
-                best_epoch=int(fit.best_epoch[m]),
+                lambda_=point.lambda_,
+                best_epoch=point.best_epoch,
                 first_layer=first_layer,
                 selected=selected_variables(first_layer, variable_of),
-                path=path.drop(columns="model"),
-                probabilities={split: p[m] for split, p in probabilities.items()},
-                state={
-                    "weights": [w.detach()[m].clone() for w in fit.network.weights],
-                    "biases": [b.detach()[m].clone() for b in fit.network.biases],
-                },
+                selected_above_threshold=selected_variables(first_layer, variable_of, settings.zero_threshold),
+                n_dead_units=dead_units([w.numpy() for w in point.parameters[:n_layers]]),
+                path=path,
+                predictions=point.predictions,
+                parameters=point.parameters,
             )
         )
     return results

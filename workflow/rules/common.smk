@@ -17,6 +17,7 @@ RESULTS = f"results/{COHORT}"
 LOGS = f"logs/{COHORT}"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 SIMULATED = config["simulate"]["enabled"]
+SIMULATION_KIND = config["simulate"]["kind"]
 TRAINING = config["training"]
 FEATURE_SETS = TRAINING["feature_sets"]
 PENALTIES = TRAINING["penalties"]
@@ -33,6 +34,10 @@ HEATMAP_FEATURE_SET = (
     "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
 )
 
+if SIMULATED and SIMULATION_KIND != "cohort" and USES_GENOTYPES:
+    raise WorkflowError(
+        f"config: simulate.kind {SIMULATION_KIND} has no genotypes; use feature_sets: [clinical]"
+    )
 if not SIMULATED:
     if not config["clinical"]["path"]:
         raise WorkflowError(
@@ -50,13 +55,17 @@ wildcard_constraints:
 
 
 def options(settings, names):
-    """`--name value` options for the given settings keys; lists become several values, None is left out."""
+    """`--name value` options for settings keys: lists give several values, booleans --name or
+    --no-name, None is left out."""
     words = []
     for name in names:
-        value = settings[name]
+        value, option = settings[name], name.replace("_", "-")
         if value is None:
             continue
-        words.append(f"--{name.replace('_', '-')}")
+        if isinstance(value, bool):
+            words.append(f"--{option}" if value else f"--no-{option}")
+            continue
+        words.append(f"--{option}")
         words.extend(str(v) for v in (value if isinstance(value, list) else [value]))
     return " ".join(shlex.quote(word) for word in words)
 
@@ -73,13 +82,24 @@ def genotype_prefix():
     )
 
 
+def simulated_outputs():
+    """Files `riata simulate` writes: a cohort has genotypes, the tabular demos only a table."""
+    outputs = {
+        "clinical": f"{RESULTS}/simulated/clinical.tsv",
+        "truth": f"{RESULTS}/simulated/truth.tsv",
+    }
+    if SIMULATION_KIND == "cohort":
+        outputs["genotypes"] = multiext(f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam")
+    return outputs
+
+
 def genotype_files():
     return multiext(genotype_prefix(), ".bed", ".bim", ".fam")
 
 
 def clinical_options():
     clinical = config["clinical"]
-    return options(clinical, ["id_column", "outcome", "positive_label"])
+    return options(clinical, ["id_column", "outcome", "outcome_type", "positive_label"])
 
 
 def covariate_options():

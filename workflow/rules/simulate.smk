@@ -1,11 +1,9 @@
-# A simulated cohort with known truth (only when config simulate.enabled is true).
+# Simulated data with known truth (only when config simulate.enabled is true).
 if SIMULATED:
 
     rule simulate:
         output:
-            clinical=f"{RESULTS}/simulated/clinical.tsv",
-            truth=f"{RESULTS}/simulated/truth.tsv",
-            genotypes=multiext(f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam"),
+            **simulated_outputs(),
         log:
             f"{LOGS}/simulate.log",
         benchmark:

@@ -1,4 +1,8 @@
-"""The clinical table: one row per sample, an id column, a binary outcome and covariates."""
+"""The clinical table: one row per sample, an id column, an outcome and covariates.
+
+The outcome is binary (coded 1 for the positive label, 0 for the other), multiclass (coded 0..K-1 in
+the sorted order of its labels) or continuous (a number).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ import pandas as pd
 
 from riata.errors import RiataError
 from riata.io.tables import read_table
+from riata.settings import OUTCOME_TYPES
 
 log = logging.getLogger("riata")
 
-OUTCOME = "outcome"  # name of the 0/1 outcome column in every table riata writes
+OUTCOME = "outcome"  # name of the coded outcome column in every table riata writes
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,11 @@ class ClinicalSpec:
     numeric: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
     positive_label: str = "1"
+    outcome_type: str = "binary"
+
+    def __post_init__(self):
+        if self.outcome_type not in OUTCOME_TYPES:
+            raise RiataError(f"unknown outcome type {self.outcome_type!r}; choose from {', '.join(OUTCOME_TYPES)}")
 
     @property
     def covariates(self) -> list[str]:
@@ -41,12 +51,28 @@ def _normalise_level(value: object) -> object:
     return str(value)
 
 
-def _binary_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | str) -> pd.Series:
-    """Map the outcome column to 1 (positive label) and 0 (the one other label); missing stays missing."""
+def _sorted_labels(labels) -> list[str]:
+    """Labels in numeric order when they are all numbers, otherwise in text order."""
+    numbers = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce")
+    if numbers.notna().all():
+        return [label for _, label in sorted(zip(numbers, labels, strict=True))]
+    return sorted(labels)
+
+
+def _coded_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | str) -> tuple[pd.Series, list[str]]:
+    """The outcome column coded as riata uses it, and the class labels (empty for a continuous outcome)."""
+    if spec.outcome_type == "continuous":
+        numbers = _numeric_column(values, spec.outcome, path)
+        if numbers.nunique() < 2:
+            raise RiataError(f"{path}: outcome column {spec.outcome!r} is constant")
+        return numbers, []
     values = values.map(_normalise_level)
-    labels = sorted(values.dropna().unique())
+    labels = _sorted_labels(list(values.dropna().unique()))
     if len(labels) < 2:
         raise RiataError(f"{path}: outcome column {spec.outcome!r} is constant ({labels})")
+    if spec.outcome_type == "multiclass":
+        code = {label: k for k, label in enumerate(labels)}
+        return values.map(code), labels
     if len(labels) > 2:
         raise RiataError(f"{path}: outcome column {spec.outcome!r} has {len(labels)} labels {labels[:5]}; expected 2")
     if spec.positive_label not in labels:
@@ -54,7 +80,8 @@ def _binary_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | s
             f"{path}: outcome column {spec.outcome!r} has labels {labels}, "
             f"not the positive label {spec.positive_label!r}"
         )
-    return (values == spec.positive_label).astype(int).where(values.notna())
+    negative = next(label for label in labels if label != spec.positive_label)
+    return (values == spec.positive_label).astype(int).where(values.notna()), [negative, spec.positive_label]
 
 
 def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> pd.Series:
@@ -68,13 +95,22 @@ def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> 
     return numbers.astype(float)
 
 
-def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> pd.DataFrame:
-    """Read and check the clinical table.
+@dataclass(frozen=True)
+class ClinicalTable:
+    """A checked clinical table: ``frame`` indexed by sample id, and the outcome's class labels.
 
-    Returns a frame indexed by sample id (text) with column ``outcome`` (1 = positive label, 0 = the
-    other; samples with a missing outcome are dropped), numeric covariates as float (NaN missing) and
-    categorical covariates as text (NaN missing), in the order of ``spec.covariates``.
+    ``frame`` has column ``outcome`` (coded, see the module doc; samples with a missing outcome are
+    dropped), numeric covariates as float and categorical covariates as text (NaN where missing), in
+    the order of ``spec.covariates``. ``classes`` lists the outcome labels in code order (binary:
+    [negative, positive]; empty for a continuous outcome).
     """
+
+    frame: pd.DataFrame
+    classes: list[str]
+
+
+def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> ClinicalTable:
+    """Read and check the clinical table; every problem is a RiataError naming the file and column."""
     table = read_table(path, dtype={spec.id_column: str}, keep_default_na=True)
     for role, column in [("id column", spec.id_column), ("outcome column", spec.outcome)]:
         if column not in table.columns:
@@ -92,7 +128,8 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> pd.DataFrame:
         raise RiataError(f"{path}: duplicate sample id {duplicated.iloc[0]!r} in column {spec.id_column!r}")
 
     frame = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="sample_id"))
-    frame[OUTCOME] = _binary_outcome(table[spec.outcome], spec, path).to_numpy()
+    outcome, classes = _coded_outcome(table[spec.outcome], spec, path)
+    frame[OUTCOME] = outcome.to_numpy()
     for column in spec.numeric:
         frame[column] = _numeric_column(table[column], column, path).to_numpy()
     for column in spec.categorical:
@@ -105,5 +142,5 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> pd.DataFrame:
     if missing_outcome.any():
         log.warning("%s: %d sample(s) with a missing outcome are left out", path, int(missing_outcome.sum()))
         frame = frame[~missing_outcome]
-    frame[OUTCOME] = frame[OUTCOME].astype(int)
-    return frame
+    frame[OUTCOME] = frame[OUTCOME].astype(float if spec.outcome_type == "continuous" else int)
+    return ClinicalTable(frame, classes)

@@ -1,0 +1,99 @@
+"""scikit-learn contract of riata's estimators, and agreement with scikit-learn's own solvers."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from riata import PenalizedMLPClassifier, PenalizedMLPRegressor
+
+
+# Every check of scikit-learn's suite runs; none is skipped (check_array_api_input skips itself unless
+# SCIPY_ARRAY_API is set, which is scikit-learn's own condition).
+@parametrize_with_checks([PenalizedMLPClassifier(), PenalizedMLPRegressor()])
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def scaled_classification(seed=0, n_features=8, informative=3):
+    x, y = make_classification(
+        n_samples=300, n_features=n_features, n_informative=informative, n_redundant=0, shuffle=False, random_state=seed
+    )
+    return StandardScaler().fit_transform(x), y
+
+
+def test_without_hidden_layers_l1_classifier_matches_logistic_regression():
+    x, y = scaled_classification()
+    alpha = 0.02
+    ours = PenalizedMLPClassifier(
+        hidden_layer_sizes=(), penalty="l1", alpha=alpha, batch_size=300, learning_rate=1.0, momentum=0.0,
+        max_iter=4000, random_state=0,
+    ).fit(x, y)  # fmt: skip
+    reference = LogisticRegression(l1_ratio=1.0, C=1 / (len(y) * alpha), solver="saga", tol=1e-10, max_iter=100_000)
+    reference.fit(x, y)
+    np.testing.assert_allclose(ours.first_layer_weights_[:, 0], reference.coef_[0], atol=1e-3)
+    np.testing.assert_allclose(ours.intercepts_[-1], reference.intercept_, atol=1e-3)
+    np.testing.assert_array_equal(ours.selected_features_, reference.coef_[0] != 0)
+    np.testing.assert_allclose(ours.predict_proba(x), reference.predict_proba(x), atol=1e-3)
+
+
+def test_group_lasso_selects_the_informative_features_and_reports_groups():
+    x, y = scaled_classification(n_features=10, informative=3)
+    model = PenalizedMLPClassifier(
+        hidden_layer_sizes=(8,), penalty="group_lasso", alpha=0.01, groups=list("aabbccddee")[:10], max_iter=300,
+        random_state=1,
+    ).fit(x, y)  # fmt: skip
+    assert model.groups_ == list("abcde")
+    assert model.group_norms_.shape == (5,)
+    assert np.array_equal(model.selected_features_[::2], model.selected_features_[1::2])  # groups kept whole
+    assert model.selected_features_[:2].all()  # the first (informative) features' group is kept
+    assert model.score(x, y) > 0.85
+    assert model.n_iter_ == 300 and model.first_layer_weights_.shape == (10, 8)
+
+
+def test_clone_pickle_pipeline_and_grid_search():
+    x, y = scaled_classification()
+    model = PenalizedMLPClassifier(hidden_layer_sizes=(4,), alpha=0.01, max_iter=50, random_state=0)
+    restored = pickle.loads(pickle.dumps(model.fit(x, y)))
+    np.testing.assert_array_equal(restored.predict_proba(x), model.predict_proba(x))
+    assert clone(model).get_params() == model.get_params()
+    pipeline = make_pipeline(StandardScaler(), clone(model))
+    search = GridSearchCV(pipeline, {"penalizedmlpclassifier__alpha": [0.001, 0.1]}, cv=2).fit(x, y)
+    assert search.best_params_["penalizedmlpclassifier__alpha"] in (0.001, 0.1)
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    x, y = scaled_classification(seed=3)
+    model = PenalizedMLPClassifier(
+        hidden_layer_sizes=(32,), alpha=0.0, penalty="none", early_stopping=True, n_iter_no_change=5, max_iter=500,
+        learning_rate=0.1, random_state=0,
+    ).fit(x, y)  # fmt: skip
+    assert model.n_iter_ < 500
+    assert model.best_epoch_ == model.n_iter_ - 5
+
+
+def test_regressor_with_absolute_loss_and_every_layer_penalised():
+    x, y = make_regression(n_samples=300, n_features=5, n_informative=2, noise=1.0, random_state=0)
+    x = StandardScaler().fit_transform(x)
+    y = (y - y.mean()) / y.std()
+    model = PenalizedMLPRegressor(
+        hidden_layer_sizes=(8, 8), penalty="l1", alpha=0.003, penalised_layers="all", loss="absolute",
+        max_iter=300, random_state=0,
+    ).fit(x, y)  # fmt: skip
+    assert model.score(x, y) > 0.9
+    assert sum((w == 0).sum() for w in model.coefs_) > 0
+
+
+def test_bad_parameters_are_refused_at_fit():
+    x, y = scaled_classification()
+    with pytest.raises(ValueError, match="train: mode must be one of proximal, subgradient"):
+        PenalizedMLPClassifier(mode="exact").fit(x, y)
+    with pytest.raises(ValueError, match="groups has 2 labels for 8 features"):
+        PenalizedMLPClassifier(groups=["a", "b"]).fit(x, y)
