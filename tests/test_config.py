@@ -7,7 +7,7 @@ import yaml
 from snakemake.utils import validate
 
 from riata.cli import build_parser
-from riata.settings import SimulationSettings, TrainSettings
+from riata.settings import EmbeddingSettings, SimulationSettings, TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -17,7 +17,10 @@ def schema_defaults(section):
     return {name: spec.get("default") for name, spec in SCHEMA["properties"][section]["properties"].items()}
 
 
-@pytest.mark.parametrize(("section", "settings_class"), [("simulate", SimulationSettings), ("training", TrainSettings)])
+@pytest.mark.parametrize(
+    ("section", "settings_class"),
+    [("simulate", SimulationSettings), ("training", TrainSettings), ("embedding", EmbeddingSettings)],
+)
 def test_settings_defaults_equal_the_schema_defaults(section, settings_class):
     defaults = schema_defaults(section)
     for field in settings_class.__dataclass_fields__.values():
@@ -29,8 +32,7 @@ def test_settings_defaults_equal_the_schema_defaults(section, settings_class):
     ("verb", "section", "names"),
     [
         ("split", "split", ["validation_share", "test_share", "seed", "min_matched"]),
-        ("qc", "qc", ["min_call_rate", "min_maf"]),
-        ("embed", "embedding", ["n_components", "oversampling", "power_iterations", "seed"]),
+        ("qc", "qc", ["min_sample_call_rate", "min_call_rate", "min_maf", "min_hwe_p"]),
         ("qc", "genotypes", ["block_variants"]),
     ],
 )

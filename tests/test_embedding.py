@@ -1,21 +1,39 @@
 import numpy as np
 import pytest
 
-from riata.embedding import embed_samples, fit_randomized_pca, standardize
+from riata.embedding import randomized_pca, standardize
 from riata.errors import RiataError
-from riata.io.plink import open_plink, write_plink
+from riata.io.plink import BedBlocks, open_plink, write_plink
 from riata.io.tables import atomic_outputs
-from riata.qc import apply_variant_filters, variant_statistics
+from riata.qc import count_genotypes, variant_statistics
 
 
 def fit(genotypes, train, **options):
-    statistics, _ = apply_variant_filters(variant_statistics(genotypes, train), min_call_rate=0.9, min_maf=0.01)
-    variant_index = np.flatnonzero(statistics["pass"])
+    """QC frequencies on training rows, then the randomized PCA; returns (embedding, loadings, variants)."""
+    training = np.isin(np.arange(genotypes.n_samples), train)
+    _, counts = count_genotypes(genotypes, np.arange(genotypes.n_samples), training)
+    statistics = variant_statistics(genotypes.variants, counts)
+    variant_index = np.flatnonzero((statistics["maf"] >= 0.01) & (statistics["call_rate"] >= 0.9))
     frequencies = statistics["a1_freq"].to_numpy()[variant_index]
-    settings = {"n_components": 5, "oversampling": 10, "power_iterations": 6, "seed": 0, **options}
-    return fit_randomized_pca(
-        genotypes, train_index=train, variant_index=variant_index, a1_freq=frequencies, **settings
-    )
+    loadings = np.full((len(variant_index), options.get("n_components", 5)), np.nan)
+
+    def collect(first, chunk):
+        loadings[first : first + len(chunk)] = chunk
+
+    settings = {
+        "n_components": 5,
+        "oversampling": 10,
+        "power_iterations": 4,
+        "seed": 0,
+        "block_variants": 512,
+        **options,
+    }
+    source = BedBlocks(f"{genotypes.prefix}.bed", genotypes.n_samples, genotypes.n_variants)
+    embedding = randomized_pca(
+        source, train_rows=train, other_rows=np.setdiff1d(np.arange(genotypes.n_samples), train),
+        variant_index=variant_index, a1_freq=frequencies, write_loadings=collect, **settings,
+    )  # fmt: skip
+    return embedding, loadings, variant_index, frequencies
 
 
 @pytest.fixture(scope="module")
@@ -27,39 +45,33 @@ def cohort(tiny_cohort):
 
 def test_matches_exact_svd_where_the_spectrum_has_gaps(cohort):
     genotypes, train = cohort
-    embedding = fit(genotypes, train)
-    dense = genotypes.dosage.compute()[train][:, embedding.variant_index]
-    x = standardize(dense, embedding.a1_freq).astype(np.float64)
+    embedding, loadings, variant_index, frequencies = fit(genotypes, train)
+    dosage = genotypes.dosage.compute()[:, variant_index]
+    x = standardize(dosage[train], frequencies).astype(np.float64)
     _, singular_values, right = np.linalg.svd(x, full_matrices=False)
     # Symmetric demes give components with (nearly) equal singular values, which no method can tell
     # apart; compare the subspace up to the last clear gap (> 10%) instead of single components.
     gaps = singular_values[:5] / singular_values[1:6]
     leading = int(np.flatnonzero(gaps > 1.1).max()) + 1
     assert leading >= 2  # three demes give two structure components
-    cosines = np.linalg.svd(right[:leading] @ embedding.loadings[:, :leading], compute_uv=False)
+    cosines = np.linalg.svd(right[:leading] @ loadings[:, :leading], compute_uv=False)
     assert cosines.min() > 0.999
     np.testing.assert_allclose(embedding.singular_values[:leading], singular_values[:leading], rtol=1e-3)
     np.testing.assert_allclose(embedding.total_variance, np.square(x).sum(), rtol=1e-5)
-    np.testing.assert_allclose(embedding.variance_explained, embedding.singular_values**2 / np.square(x).sum())
-
-
-def test_scores_are_standardized_genotypes_times_loadings(cohort):
-    genotypes, train = cohort
-    embedding = fit(genotypes, train)
-    scores = embed_samples(genotypes, embedding, threads=2)
-    dense = genotypes.dosage.compute()[:, embedding.variant_index]
-    expected = standardize(dense, embedding.a1_freq).astype(np.float64) @ embedding.loadings
-    np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-3)
-    assert scores.shape == (genotypes.n_samples, 5)
+    np.testing.assert_allclose(loadings.T @ loadings, np.eye(5), atol=1e-4)  # orthonormal loadings
+    # Scores are standardized genotypes times loadings, for training and held-out samples alike.
+    held_out = np.setdiff1d(np.arange(genotypes.n_samples), train)
+    np.testing.assert_allclose(embedding.train_scores, x @ loadings, rtol=1e-3, atol=1e-2)
+    x_other = standardize(dosage[held_out], frequencies).astype(np.float64)
+    np.testing.assert_allclose(embedding.other_scores, x_other @ loadings, rtol=1e-3, atol=1e-2)
+    np.testing.assert_allclose(embedding.eigenvalues, embedding.singular_values**2 / len(variant_index))
 
 
 def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path):
     genotypes, train = cohort
     held_out = np.setdiff1d(np.arange(genotypes.n_samples), train)
-    dosage = genotypes.dosage.compute()
-    scrambled = dosage.copy()
-    rng = np.random.default_rng(1)
-    scrambled[held_out] = rng.integers(0, 3, size=(len(held_out), dosage.shape[1]))
+    scrambled = genotypes.dosage.compute()
+    scrambled[held_out] = np.random.default_rng(1).integers(0, 3, size=(len(held_out), scrambled.shape[1]))
     prefix = tmp_path / "scrambled"
     with (
         atomic_outputs([f"{prefix}.bed", f"{prefix}.bim", f"{prefix}.fam"]) as (bed, bim, fam),
@@ -67,23 +79,63 @@ def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path):
     ):
         for column in scrambled.T:
             writer.write(column)
-    other = open_plink(prefix, block_variants=512)
-    original, changed = fit(genotypes, train), fit(other, train)
-    np.testing.assert_array_equal(original.variant_index, changed.variant_index)
-    np.testing.assert_array_equal(original.loadings, changed.loadings)
-    np.testing.assert_array_equal(
-        embed_samples(genotypes, original, sample_index=train), embed_samples(other, changed, sample_index=train)
-    )
+    original, original_loadings, original_variants, original_frequencies = fit(genotypes, train)
+    changed, changed_loadings, changed_variants, changed_frequencies = fit(open_plink(prefix), train)
+    np.testing.assert_array_equal(original_variants, changed_variants)  # QC
+    np.testing.assert_array_equal(original_frequencies, changed_frequencies)  # standardization
+    np.testing.assert_array_equal(original_loadings, changed_loadings)
+    np.testing.assert_array_equal(original.train_scores, changed.train_scores)
+    assert not np.array_equal(original.other_scores, changed.other_scores)
+
+
+def test_a_two_worker_dask_cluster_gives_the_same_components(cohort, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    genotypes, train = cohort
+    threaded, threaded_loadings, *_ = fit(genotypes, train, threads=2)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        clustered, clustered_loadings, *_ = fit(genotypes, train, scheduler=client, spill_dir=str(tmp_path))
+    np.testing.assert_allclose(clustered.singular_values, threaded.singular_values, rtol=1e-6)
+    np.testing.assert_allclose(clustered_loadings, threaded_loadings, atol=1e-5)
+    np.testing.assert_allclose(clustered.other_scores, threaded.other_scores, atol=1e-3)
 
 
 def test_too_many_components_for_the_data_is_an_error(cohort):
     genotypes, train = cohort
-    with pytest.raises(RiataError, match="embed: 200 components \\+ 10 oversampling need at least 210"):
+    with pytest.raises(
+        RiataError,
+        match="embed: 200 components \\+ 10 oversampling with 4 iterations \\(at least 1\\) need at least 840",
+    ):
         fit(genotypes, train, n_components=200)
 
 
 def test_standardize_imputes_missing_as_zero():
-    block = np.array([[0.0, np.nan], [2.0, 1.0]], dtype=np.float32)
+    block = np.array([[0.0, np.nan], [2.0, 1.0]], dtype=np.float32)  # samples x variants
     frequencies = np.array([0.5, 0.25])
     expected = np.array([[-1 / np.sqrt(0.5), 0.0], [1 / np.sqrt(0.5), 0.5 / np.sqrt(0.375)]])
     np.testing.assert_allclose(standardize(block, frequencies), expected, rtol=1e-6)
+
+
+def test_autoencoder_learns_the_structure_from_training_samples_only(cohort):
+    from riata.autoencoder import fit_autoencoder
+
+    genotypes, train = cohort
+    held_out = np.setdiff1d(np.arange(genotypes.n_samples), train)
+    embedding, _, variant_index, frequencies = fit(genotypes, train)
+    source = BedBlocks(f"{genotypes.prefix}.bed", genotypes.n_samples, genotypes.n_variants)
+    common = {"variant_index": variant_index, "a1_freq": frequencies, "n_components": 3, "epochs": 60,
+              "batch_size": 32, "learning_rate": 3e-3, "block_variants": 700, "seed": 0}  # fmt: skip
+    autoencoder = fit_autoencoder(source, train_rows=train, other_rows=held_out, **common)
+    assert autoencoder.losses[-1] < autoencoder.losses[0]
+    assert autoencoder.train_codes.shape == (len(train), 3) and autoencoder.other_codes.shape == (len(held_out), 3)
+    assert autoencoder.encoder_weights.shape == (len(variant_index), 3)
+    # The codes carry the demes: they predict the two leading principal components well.
+    codes = np.column_stack([autoencoder.train_codes, np.ones(len(train))])
+    for j in range(2):
+        fitted = codes @ np.linalg.lstsq(codes, embedding.train_scores[:, j], rcond=None)[0]
+        assert np.corrcoef(fitted, embedding.train_scores[:, j])[0, 1] > 0.85
+    # Deterministic, and the held-out samples' genotypes play no part in training.
+    again = fit_autoencoder(source, train_rows=train, other_rows=held_out[:5], **common)
+    np.testing.assert_allclose(again.train_codes, autoencoder.train_codes, atol=1e-5)

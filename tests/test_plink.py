@@ -6,7 +6,7 @@ import pytest
 from conftest import require_tool
 
 from riata.errors import RiataError
-from riata.io.plink import map_variant_blocks, open_plink, read_bim, read_fam, write_plink
+from riata.io.plink import BedBlocks, map_variant_blocks, open_plink, read_bim, read_fam, write_plink
 from riata.io.tables import atomic_outputs
 
 BIM = "1\trs1\t0\t100\tA\tG\n1\trs2\t0\t200\tC\tT\n"
@@ -90,3 +90,19 @@ def test_bim_and_fam_column_counts_and_duplicates(tmp_path):
     (tmp_path / "pos.bim").write_text("1 rs1 0 100 A G\n1 rs2 0 x C T\n")
     with pytest.raises(RiataError, match=r"pos\.bim: line 2: column 'pos' is not numeric"):
         read_bim(tmp_path / "pos.bim")
+
+
+def test_bed_reader_blocks_equal_pandas_plink(tiny_cohort):
+    genotypes = open_plink(tiny_cohort / "genotypes")
+    blocks = BedBlocks(tiny_cohort / "genotypes.bed", genotypes.n_samples, genotypes.n_variants, threads=2)
+    rows, columns = np.array([7, 0, 30]), np.arange(100, 1300, 3)
+    expected = genotypes.dosage.compute()[rows][:, columns]
+    np.testing.assert_array_equal(blocks.read(rows, columns), expected)  # NaN where missing, in the same places
+    assert blocks.read(None, columns).shape == (genotypes.n_samples, len(columns))
+
+
+def test_family_ids_make_samples_distinct(tmp_path):
+    (tmp_path / "f.fam").write_text("fam1 s1 0 0 1 -9\nfam2 s1 0 0 2 -9\n")
+    with pytest.raises(RiataError, match="duplicate sample id 's1' in column IID"):
+        read_fam(tmp_path / "f.fam")
+    assert read_fam(tmp_path / "f.fam", use_fid=True)["sample_id"].tolist() == ["fam1_s1", "fam2_s1"]

@@ -17,6 +17,8 @@ from riata.settings import (
     FEATURE_SETS,
     OUTCOME_TYPES,
     PENALTIES,
+    EmbeddingSettings,
+    QcThresholds,
     SimulationSettings,
     TrainSettings,
     add_settings_arguments,
@@ -34,6 +36,7 @@ def _add_clinical_arguments(parser: argparse.ArgumentParser, *, covariates: bool
         "--outcome-type", choices=OUTCOME_TYPES, default="binary", help="binary, multiclass or continuous"
     )
     parser.add_argument("--positive-label", default="1", help="binary outcome: label of cases (default: 1)")
+    parser.add_argument("--fid-column", help="family id column: match samples on FID and IID (default: IID only)")
     if covariates:
         parser.add_argument("--numeric", nargs="*", default=[], help="numeric covariate columns")
         parser.add_argument("--categorical", nargs="*", default=[], help="categorical covariate columns")
@@ -47,13 +50,14 @@ def _clinical_spec(arguments: argparse.Namespace) -> ClinicalSpec:
         categorical=list(getattr(arguments, "categorical", [])),
         positive_label=arguments.positive_label,
         outcome_type=arguments.outcome_type,
+        fid_column=arguments.fid_column,
     )
 
 
 def _add_genotype_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--genotypes", required=True, help="PLINK 1 fileset prefix (.bed/.bim/.fam)")
-    parser.add_argument("--split", required=True, help="split.tsv written by `riata split`")
-    parser.add_argument("--threads", type=int, default=1, help="threads for reading and arithmetic")
+    parser.add_argument("--use-fid", action="store_true", help="match samples on FID and IID (default: IID)")
+    parser.add_argument("--threads", type=int, default=1, help="threads (or local dask workers)")
     parser.add_argument("--block-variants", type=int, default=4096, help="variants per streamed block")
 
 
@@ -77,20 +81,21 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--min-matched", type=int, default=50, help="fewest samples in both files to go on")
     split.add_argument("--out", required=True, help="split.tsv to write")
 
-    qc = verbs.add_parser("qc", help="variant QC (call rate, MAF) on training samples")
+    qc = verbs.add_parser("qc", help="sample and variant QC (call rates, MAF, HWE) on training samples")
     _add_genotype_arguments(qc)
-    qc.add_argument("--min-call-rate", type=float, default=0.95, help="smallest variant call rate kept")
-    qc.add_argument("--min-maf", type=float, default=0.01, help="smallest minor allele frequency kept")
-    qc.add_argument("--out-variants", required=True, help="per-variant statistics (.tsv)")
-    qc.add_argument("--out-summary", required=True, help="variants removed per filter (.tsv)")
+    qc.add_argument("--split", required=True, help="split.tsv written by `riata split`")
+    defaults = QcThresholds()
+    qc.add_argument("--min-sample-call-rate", type=float, default=defaults.min_sample_call_rate,
+                    help="smallest sample call rate kept")  # fmt: skip
+    qc.add_argument("--min-call-rate", type=float, default=defaults.min_call_rate, help="smallest variant call rate")
+    qc.add_argument("--min-maf", type=float, default=defaults.min_maf, help="smallest minor allele frequency kept")
+    qc.add_argument("--min-hwe-p", type=float, default=defaults.min_hwe_p, help="smallest HWE exact-test p kept")
+    qc.add_argument("--out-dir", required=True, help="folder for samples, variants, summary and split .tsv")
 
     embed = verbs.add_parser("embed", help="genetic embedding: randomized PCA fitted on training samples")
     _add_genotype_arguments(embed)
-    embed.add_argument("--qc", required=True, help="per-variant statistics written by `riata qc`")
-    embed.add_argument("--n-components", type=int, default=20, help="dimensions of the embedding")
-    embed.add_argument("--oversampling", type=int, default=10, help="extra random directions")
-    embed.add_argument("--power-iterations", type=int, default=4, help="subspace iterations (passes)")
-    embed.add_argument("--seed", type=int, default=1, help="seed of the random sketch")
+    embed.add_argument("--qc", required=True, help="folder written by `riata qc`")
+    add_settings_arguments(embed, EmbeddingSettings)
     embed.add_argument("--out-components", required=True, help="per-sample components (.tsv)")
     embed.add_argument("--out-loadings", required=True, help="per-variant loadings (.tsv)")
     embed.add_argument("--out-eigenvalues", required=True, help="eigenvalues and variance explained (.tsv)")
@@ -140,25 +145,26 @@ def run(arguments: argparse.Namespace) -> None:
             out=arguments.out,
         )
     elif arguments.verb == "qc":
-        steps.variant_qc(
+        steps.quality_control(
             genotypes_prefix=arguments.genotypes,
             split_path=arguments.split,
-            min_call_rate=arguments.min_call_rate,
-            min_maf=arguments.min_maf,
+            thresholds=QcThresholds(
+                min_sample_call_rate=arguments.min_sample_call_rate,
+                min_call_rate=arguments.min_call_rate,
+                min_maf=arguments.min_maf,
+                min_hwe_p=arguments.min_hwe_p,
+            ),
+            use_fid=arguments.use_fid,
             threads=arguments.threads,
             block_variants=arguments.block_variants,
-            out_variants=arguments.out_variants,
-            out_summary=arguments.out_summary,
+            out_dir=arguments.out_dir,
         )
     elif arguments.verb == "embed":
         steps.embed(
             genotypes_prefix=arguments.genotypes,
-            split_path=arguments.split,
-            qc_path=arguments.qc,
-            n_components=arguments.n_components,
-            oversampling=arguments.oversampling,
-            power_iterations=arguments.power_iterations,
-            seed=arguments.seed,
+            qc_dir=arguments.qc,
+            settings=settings_from_arguments(arguments, EmbeddingSettings),
+            use_fid=arguments.use_fid,
             threads=arguments.threads,
             block_variants=arguments.block_variants,
             out_components=arguments.out_components,

@@ -30,11 +30,15 @@ PENALISED_LAYERS = ("first", "all")
 Settings = TypeVar("Settings")
 
 
-def setting(default: Any, help: str) -> Any:  # noqa: A002 - mirrors argparse's keyword
-    """A dataclass field with a default and the help text its command-line option shows."""
+def setting(default: Any, help: str, type: type | None = None) -> Any:  # noqa: A002 - mirrors argparse
+    """A dataclass field with a default and the help text its command-line option shows.
+
+    ``type`` is needed only when the default is None (the option's type cannot be read off it).
+    """
+    metadata = {"help": help, "type": type}
     if isinstance(default, list | tuple):
-        return dataclasses.field(default=tuple(default), metadata={"help": help})
-    return dataclasses.field(default=default, metadata={"help": help})
+        return dataclasses.field(default=tuple(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, settings_class: type) -> None:
@@ -48,7 +52,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser, settings_class: type
         elif isinstance(field.default, bool):
             group.add_argument(option, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.default is None:
-            group.add_argument(option, type=float, default=None, help=help_text)
+            group.add_argument(option, type=field.metadata.get("type") or float, default=None, help=help_text)
         else:
             group.add_argument(option, type=type(field.default), default=field.default, help=help_text)
 
@@ -60,6 +64,57 @@ def settings_from_arguments(arguments: argparse.Namespace, settings_class: type[
         value = getattr(arguments, field.name)
         values[field.name] = tuple(value) if isinstance(field.default, tuple) else value
     return settings_class(**values)
+
+
+@dataclass(frozen=True)
+class QcThresholds:
+    """What passes QC: samples and variants at or above the call rates, MAF and HWE p-value."""
+
+    min_sample_call_rate: float = 0.95
+    min_call_rate: float = 0.95
+    min_maf: float = 0.01
+    min_hwe_p: float = 1e-6
+
+    def validate(self) -> None:
+        for name in ("min_sample_call_rate", "min_call_rate", "min_hwe_p"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise RiataError(f"qc: {name} must be in [0, 1], got {getattr(self, name)}")
+        if not 0 <= self.min_maf < 0.5:
+            raise RiataError(f"qc: min_maf must be in [0, 0.5), got {self.min_maf}")
+
+
+EMBEDDING_METHODS = ("pca", "autoencoder")
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """How the genetic embedding is learnt (see riata.embedding and riata.autoencoder)."""
+
+    method: str = setting("pca", "pca (randomized block Krylov) or autoencoder")
+    n_components: int = setting(20, "dimensions of the embedding (genetic_0 .. genetic_k-1)")
+    oversampling: int = setting(10, "pca: extra random directions per Krylov block")
+    power_iterations: int = setting(7, "pca: block Krylov iterations, one pass over the .bed each")
+    seed: int = setting(1, "seed of the random sketch or of the autoencoder's initialisation")
+    scheduler: str | None = setting(
+        None, "pca: dask.distributed 'local' or a scheduler address; default: dask threads", type=str
+    )
+    autoencoder_epochs: int = setting(20, "autoencoder: passes over the training samples")
+    autoencoder_batch_size: int = setting(64, "autoencoder: training samples per minibatch")
+    autoencoder_learning_rate: float = setting(1e-3, "autoencoder: Adam learning rate")
+
+    def validate(self) -> None:
+        checks = [
+            (self.method in EMBEDDING_METHODS, f"method must be one of {', '.join(EMBEDDING_METHODS)}"),
+            (self.n_components >= 1, "n_components must be at least 1"),
+            (self.oversampling >= 0, "oversampling must be at least 0"),
+            (self.power_iterations >= 1, "power_iterations must be at least 1"),
+            (self.autoencoder_epochs >= 1, "autoencoder_epochs must be at least 1"),
+            (self.autoencoder_batch_size >= 1, "autoencoder_batch_size must be at least 1"),
+            (self.autoencoder_learning_rate > 0, "autoencoder_learning_rate must be positive"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise RiataError(f"embed: {message}")
 
 
 @dataclass(frozen=True)

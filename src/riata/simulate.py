@@ -77,13 +77,26 @@ class SimulatedChromosome:
     variants: pd.DataFrame
 
 
-def expected_common_sites(settings: SimulationSettings, sequence_length: float) -> float:
-    """Expected number of sites with minor allele frequency >= min_maf in one deme (Watterson)."""
-    n_haplotypes = 2 * settings.n_samples
-    lowest = max(1, int(np.ceil(settings.min_maf * n_haplotypes)))
-    counts = np.arange(lowest, n_haplotypes - lowest + 1)
-    theta = 4 * settings.population_size * MUTATION_RATE * sequence_length
-    return theta * float(np.sum(1.0 / counts))
+def _mutated_segment(settings: SimulationSettings, length: float, rng: np.random.Generator) -> tskit.TreeSequence:
+    demography, samples = _demography(settings)
+    ancestry = msprime.sim_ancestry(
+        samples=samples,
+        demography=demography,
+        sequence_length=length,
+        recombination_rate=RECOMBINATION_RATE,
+        random_seed=int(rng.integers(1, 2**31 - 1)),
+    )
+    return msprime.sim_mutations(ancestry, rate=MUTATION_RATE, random_seed=int(rng.integers(1, 2**31 - 1)))
+
+
+def common_site_density(settings: SimulationSettings, rng: np.random.Generator, pilot_length: float = 1e6) -> float:
+    """Common biallelic sites per base pair, measured on a short pilot segment with the cohort's demography.
+
+    Structure changes diversity a lot (an island model of d demes has about d times the sites of one
+    deme), so the chromosome lengths are set from this measurement rather than from a formula.
+    """
+    pilot = _mutated_segment(settings, pilot_length, rng)
+    return max(len(_common_single_mutation_sites(pilot, settings.min_maf)), 1) / pilot_length
 
 
 def _demography(settings: SimulationSettings) -> tuple[msprime.Demography, dict[str, int]]:
@@ -111,25 +124,19 @@ def _common_single_mutation_sites(tree_sequence: tskit.TreeSequence, min_maf: fl
 
 
 def simulate_chromosome(
-    settings: SimulationSettings, chromosome: int, n_snps: int, rng: np.random.Generator
+    settings: SimulationSettings, chromosome: int, n_snps: int, density: float, rng: np.random.Generator
 ) -> SimulatedChromosome:
-    """Simulate one chromosome with enough common biallelic SNPs and keep ``n_snps`` of them at random."""
-    demography, samples = _demography(settings)
-    per_base = expected_common_sites(settings, 1.0)
-    sequence_length = float(np.ceil(1.3 * n_snps / per_base)) + 1000
+    """Simulate one chromosome with enough common biallelic SNPs and keep ``n_snps`` of them at random.
+
+    ``density`` (common sites per base, :func:`common_site_density`) sets the length, with a 15% margin.
+    """
+    sequence_length = float(np.ceil(1.15 * n_snps / density)) + 1000
     for _attempt in range(6):
-        ancestry = msprime.sim_ancestry(
-            samples=samples,
-            demography=demography,
-            sequence_length=sequence_length,
-            recombination_rate=RECOMBINATION_RATE,
-            random_seed=int(rng.integers(1, 2**31 - 1)),
-        )
-        mutated = msprime.sim_mutations(ancestry, rate=MUTATION_RATE, random_seed=int(rng.integers(1, 2**31 - 1)))
+        mutated = _mutated_segment(settings, sequence_length, rng)
         common = _common_single_mutation_sites(mutated, settings.min_maf)
         if len(common) >= n_snps:
             break
-        sequence_length *= 2
+        sequence_length *= 1.5
     else:
         raise RiataError(f"simulate: could not reach {n_snps} common SNPs on chromosome {chromosome}")
     kept = np.sort(rng.choice(common, size=n_snps, replace=False))
@@ -307,8 +314,9 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
 
     per_chromosome = np.full(settings.n_chromosomes, settings.n_snps // settings.n_chromosomes)
     per_chromosome[: settings.n_snps % settings.n_chromosomes] += 1
+    density = common_site_density(settings, rng)
     chromosomes = [
-        simulate_chromosome(settings, index + 1, int(n), rng)
+        simulate_chromosome(settings, index + 1, int(n), density, rng)
         for index, n in progress(
             enumerate(per_chromosome), total=settings.n_chromosomes, description="simulating chromosomes"
         )

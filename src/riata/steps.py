@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec, read_clinical
 from riata.io.tables import atomic_outputs, read_table, write_table
-from riata.settings import SPLITS, SimulationSettings, TrainSettings
+from riata.settings import SPLITS, EmbeddingSettings, SimulationSettings, TrainSettings
 
 # Heavy libraries (torch, dask, scikit-learn, matplotlib, msprime) are imported inside the steps that
 # use them, so that each `riata <verb>` job starts in the time its own work needs.
@@ -59,7 +60,8 @@ def split_samples(
     clinical = read_clinical(clinical_path, spec).frame
     ids = clinical.index.tolist()
     if fam_path is not None:
-        ids = match_samples(ids, read_fam(fam_path)["iid"].tolist(), min_matched=min_matched)
+        fam = read_fam(fam_path, use_fid=spec.fid_column is not None)
+        ids = match_samples(ids, fam["sample_id"].tolist(), min_matched=min_matched)
     elif len(ids) < min_matched:
         raise RiataError(f"{clinical_path}: only {len(ids)} samples with an outcome; at least {min_matched} needed")
     split = stratified_split(
@@ -72,78 +74,121 @@ def split_samples(
     write_table(split.rename_axis("sample_id").reset_index(), out)
 
 
-def _train_positions(genotypes, split: pd.Series) -> np.ndarray:
-    from riata.io.plink import sample_positions
-
-    return np.sort(sample_positions(genotypes.samples, split.index[split == "train"].tolist()))
-
-
-def variant_qc(
-    *, genotypes_prefix: str, split_path: str, min_call_rate: float, min_maf: float, threads: int, block_variants: int,
-    out_variants: str, out_summary: str,
+def quality_control(
+    *, genotypes_prefix: str, split_path: str, thresholds, use_fid: bool, threads: int, block_variants: int,
+    out_dir: str,
 ) -> None:  # fmt: skip
-    """Per-variant statistics on training samples, the pass/fail decision, and a summary table."""
-    from riata.io.plink import open_plink
-    from riata.qc import apply_variant_filters, variant_statistics
+    """Sample and variant QC on the split's samples; writes samples.tsv, variants.tsv, summary.tsv and
+    split.tsv (the split without failing samples) into ``out_dir``."""
+    from riata.io.plink import open_plink, sample_positions
+    from riata.qc import run_qc
 
-    genotypes = open_plink(genotypes_prefix, block_variants=block_variants)
-    train = _train_positions(genotypes, read_split(split_path))
-    statistics = variant_statistics(genotypes, train, threads=threads)
-    statistics, summary = apply_variant_filters(statistics, min_call_rate=min_call_rate, min_maf=min_maf)
-    with atomic_outputs([out_variants, out_summary]) as (variants_tmp, summary_tmp):
-        statistics.to_csv(variants_tmp, sep="\t", index=False, float_format="%.6g")
-        summary.to_csv(summary_tmp, sep="\t", index=False)
+    genotypes = open_plink(genotypes_prefix, block_variants=block_variants, use_fid=use_fid)
+    split = read_split(split_path)
+    positions = sample_positions(genotypes.samples, split.index.tolist())
+    result = run_qc(genotypes, split, positions, thresholds, threads=threads)
+    names = ["samples.tsv", "variants.tsv", "summary.tsv", "split.tsv"]
+    with atomic_outputs([Path(out_dir) / name for name in names]) as (samples, variants, summary, kept):
+        result.samples.to_csv(samples, sep="\t", index=False, float_format="%.6g")
+        result.variants.to_csv(variants, sep="\t", index=False, float_format="%.6g")
+        result.summary.to_csv(summary, sep="\t", index=False)
+        result.split.rename_axis("sample_id").reset_index().to_csv(kept, sep="\t", index=False)
+
+
+@contextmanager
+def dask_scheduler(address: str | None, threads: int):
+    """None for dask's threads; a distributed Client for ``local`` (a LocalCluster of ``threads``
+    one-thread workers) or a scheduler address such as ``tcp://host:8786`` (e.g. from dask-jobqueue)."""
+    if address is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if address == "local":
+        with (
+            LocalCluster(n_workers=threads, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+    else:
+        with Client(address) as client:
+            yield client
 
 
 def embed(
-    *, genotypes_prefix: str, split_path: str, qc_path: str, n_components: int, oversampling: int,
-    power_iterations: int, seed: int, threads: int, block_variants: int,
-    out_components: str, out_loadings: str, out_eigenvalues: str,
+    *, genotypes_prefix: str, qc_dir: str, settings: EmbeddingSettings, use_fid: bool, threads: int,
+    block_variants: int, out_components: str, out_loadings: str, out_eigenvalues: str,
 ) -> None:  # fmt: skip
-    """Fit the randomized PCA on training samples; write scores of every sample, loadings, eigenvalues."""
-    from riata.embedding import embed_samples, fit_randomized_pca
-    from riata.features import GENETIC_PREFIX
-    from riata.io.plink import open_plink, sample_positions
+    """Learn the embedding on the training samples that passed QC; write every passing sample's
+    components, the per-variant loadings (PCA) or encoder weights (autoencoder) of the variants that
+    passed QC, and the spectrum (PCA eigenvalues, or the autoencoder codes' training variances)."""
+    import torch
 
-    genotypes = open_plink(genotypes_prefix, block_variants=block_variants)
-    split = read_split(split_path)
-    statistics = read_table(qc_path, dtype={"snp": str, "chrom": str})
-    if (
-        len(statistics) != genotypes.n_variants
-        or not (statistics["snp"].to_numpy() == genotypes.variants["snp"].to_numpy()).all()
-    ):
-        raise RiataError(f"{qc_path}: variants do not match {genotypes_prefix}.bim; re-run qc")
+    from riata.features import GENETIC_PREFIX
+    from riata.io.plink import BedBlocks, check_bed, plink_paths, read_fam, sample_positions
+
+    settings.validate()
+    torch.set_num_threads(threads)
+    paths = plink_paths(genotypes_prefix)
+    fam = read_fam(paths["fam"], use_fid=use_fid)
+    split = read_split(Path(qc_dir) / "split.tsv")
+    statistics = read_table(Path(qc_dir) / "variants.tsv", usecols=["snp", "chrom", "pos", "a1", "a2", "a1_freq",
+                            "pass"], dtype={"snp": str, "chrom": str, "a1": str, "a2": str})  # fmt: skip
+    check_bed(paths["bed"], len(fam), len(statistics))
     variant_index = np.flatnonzero(statistics["pass"].to_numpy())
-    embedding = fit_randomized_pca(
-        genotypes,
-        train_index=_train_positions(genotypes, split),
-        variant_index=variant_index,
-        a1_freq=statistics["a1_freq"].to_numpy()[variant_index],
-        n_components=n_components,
-        oversampling=oversampling,
-        power_iterations=power_iterations,
-        seed=seed,
-        threads=threads,
-    )
-    positions = sample_positions(genotypes.samples, split.index.tolist())
-    scores = embed_samples(genotypes, embedding, sample_index=positions, threads=threads)
-    names = [f"{GENETIC_PREFIX}{j}" for j in range(n_components)]
-    components = pd.DataFrame(scores, columns=names)
-    components.insert(0, "split", split.to_numpy())
-    components.insert(0, "sample_id", split.index.to_numpy())
-    loadings = statistics.loc[variant_index, ["snp", "chrom", "pos", "a1", "a2"]].reset_index(drop=True)
-    loadings[[f"loading_{j}" for j in range(n_components)]] = embedding.loadings
-    eigenvalues = pd.DataFrame(
-        {
-            "component": names,
-            "singular_value": embedding.singular_values,
-            "eigenvalue": embedding.eigenvalues,
-            "variance_explained": embedding.variance_explained,
-        }
-    )
-    with atomic_outputs([out_components, out_loadings, out_eigenvalues]) as paths:
-        for frame, path in zip((components, loadings, eigenvalues), paths, strict=True):
-            frame.to_csv(path, sep="\t", index=False, float_format="%.7g")
+    train_ids, other_ids = split.index[split == "train"], split.index[split != "train"]
+    k = settings.n_components
+    names, loading_names = [f"{GENETIC_PREFIX}{j}" for j in range(k)], [f"loading_{j}" for j in range(k)]
+    passing = statistics.iloc[variant_index][["snp", "chrom", "pos", "a1", "a2"]].reset_index(drop=True)
+    common = {
+        "train_rows": sample_positions(fam, train_ids.tolist()),
+        "other_rows": sample_positions(fam, other_ids.tolist()),
+        "variant_index": variant_index,
+        "a1_freq": statistics["a1_freq"].to_numpy()[variant_index],
+        "n_components": k,
+        "block_variants": block_variants,
+        "seed": settings.seed,
+    }
+    source = BedBlocks(paths["bed"], len(fam), len(statistics), threads=threads)
+
+    with atomic_outputs([out_components, out_loadings, out_eigenvalues]) as (components_tmp, loadings_tmp, eigen_tmp):
+        passing.head(0).assign(**dict.fromkeys(loading_names, 0.0)).to_csv(loadings_tmp, sep="\t", index=False)
+
+        def write_loadings(first: int, loadings: np.ndarray) -> None:
+            chunk = passing.iloc[first : first + len(loadings)].copy()
+            chunk[loading_names] = loadings
+            chunk.to_csv(loadings_tmp, sep="\t", index=False, header=False, mode="a", float_format="%.6g")
+
+        if settings.method == "pca":
+            from riata.embedding import randomized_pca
+
+            with dask_scheduler(settings.scheduler, threads) as client:
+                embedding = randomized_pca(
+                    source, **common, write_loadings=write_loadings, oversampling=settings.oversampling,
+                    power_iterations=settings.power_iterations, threads=threads, scheduler=client,
+                    spill_dir=str(Path(out_loadings).parent),
+                )  # fmt: skip
+            scores = [embedding.train_scores, embedding.other_scores]
+            spectrum = {
+                "singular_value": embedding.singular_values,
+                "eigenvalue": embedding.eigenvalues,
+                "variance_explained": embedding.variance_explained,
+            }
+        else:
+            from riata.autoencoder import fit_autoencoder
+
+            embedding = fit_autoencoder(
+                source, **common, epochs=settings.autoencoder_epochs, batch_size=settings.autoencoder_batch_size,
+                learning_rate=settings.autoencoder_learning_rate,
+            )  # fmt: skip
+            write_loadings(0, embedding.encoder_weights)
+            scores = [embedding.train_codes, embedding.other_codes]
+            spectrum = {"training_variance": embedding.train_codes.var(axis=0)}
+        components = pd.DataFrame(np.vstack(scores), columns=names)
+        components.insert(0, "split", np.concatenate([split[train_ids].to_numpy(), split[other_ids].to_numpy()]))
+        components.insert(0, "sample_id", np.concatenate([train_ids, other_ids]))
+        components.to_csv(components_tmp, sep="\t", index=False, float_format="%.7g")
+        pd.DataFrame({"component": names, **spectrum}).to_csv(eigen_tmp, sep="\t", index=False, float_format="%.7g")
 
 
 def build_features(

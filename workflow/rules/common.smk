@@ -89,7 +89,9 @@ def simulated_outputs():
         "truth": f"{RESULTS}/simulated/truth.tsv",
     }
     if SIMULATION_KIND == "cohort":
-        outputs["genotypes"] = multiext(f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam")
+        outputs["genotypes"] = multiext(
+            f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam"
+        )
     return outputs
 
 
@@ -99,7 +101,19 @@ def genotype_files():
 
 def clinical_options():
     clinical = config["clinical"]
-    return options(clinical, ["id_column", "outcome", "outcome_type", "positive_label"])
+    return options(
+        clinical,
+        ["id_column", "outcome", "outcome_type", "positive_label", "fid_column"],
+    )
+
+
+def fid_option():
+    return "--use-fid" if config["clinical"]["fid_column"] else ""
+
+
+def analysis_split():
+    """The split after sample QC when genotypes are used, else the split itself."""
+    return f"{RESULTS}/qc/split.tsv" if USES_GENOTYPES else f"{RESULTS}/split.tsv"
 
 
 def covariate_options():
@@ -118,7 +132,7 @@ def train_options():
 
 
 def feature_inputs():
-    inputs = {"clinical": clinical_table(), "split": f"{RESULTS}/split.tsv"}
+    inputs = {"clinical": clinical_table(), "split": analysis_split()}
     if USES_GENOTYPES:
         inputs["components"] = f"{RESULTS}/embedding/components.tsv"
     return inputs
@@ -136,6 +150,10 @@ def component_option(wildcards, input):
 # stay right wherever the files are staged.
 def genotype_prefix_of_input(wildcards, input):
     return os.path.splitext(input.genotypes[0])[0]
+
+
+def folder_of_input_qc(wildcards, input):
+    return os.path.dirname(input.qc[0])
 
 
 def folder_of_input(wildcards, input):

@@ -4,8 +4,7 @@
 rule embed:
     input:
         genotypes=genotype_files(),
-        split=f"{RESULTS}/split.tsv",
-        qc=f"{RESULTS}/qc/variants.tsv",
+        qc=multiext(f"{RESULTS}/qc/", "variants.tsv", "split.tsv"),
     output:
         components=f"{RESULTS}/embedding/components.tsv",
         loadings=f"{RESULTS}/embedding/loadings.tsv",
@@ -20,12 +19,11 @@ rule embed:
     threads: 2
     params:
         prefix=genotype_prefix_of_input,
-        embedding=options(
-            config["embedding"],
-            ["n_components", "oversampling", "power_iterations", "seed"],
-        ),
+        embedding=options(config["embedding"], list(config["embedding"])),
+        qc=folder_of_input_qc,
+        fid=fid_option(),
         block=config["genotypes"]["block_variants"],
     shell:
-        "riata embed --genotypes {params.prefix:q} --split {input.split:q} --qc {input.qc:q} {params.embedding}"
+        "riata embed --genotypes {params.prefix:q} --qc {params.qc:q} {params.embedding} {params.fid}"
         " --threads {threads} --block-variants {params.block} --out-components {output.components:q}"
         " --out-loadings {output.loadings:q} --out-eigenvalues {output.eigenvalues:q} 2> {log:q}"

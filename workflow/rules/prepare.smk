@@ -31,8 +31,9 @@ rule qc:
         genotypes=genotype_files(),
         split=f"{RESULTS}/split.tsv",
     output:
-        variants=f"{RESULTS}/qc/variants.tsv",
-        summary=f"{RESULTS}/qc/summary.tsv",
+        multiext(
+            f"{RESULTS}/qc/", "samples.tsv", "variants.tsv", "summary.tsv", "split.tsv"
+        ),
     log:
         f"{LOGS}/qc.log",
     benchmark:
@@ -43,12 +44,13 @@ rule qc:
     threads: 2
     params:
         prefix=genotype_prefix_of_input,
-        qc=options(config["qc"], ["min_call_rate", "min_maf"]),
+        qc=options(config["qc"], list(config["qc"])),
+        fid=fid_option(),
         block=config["genotypes"]["block_variants"],
+        out=folder_of_output,
     shell:
-        "riata qc --genotypes {params.prefix:q} --split {input.split:q} {params.qc} --threads {threads}"
-        " --block-variants {params.block} --out-variants {output.variants:q} --out-summary {output.summary:q}"
-        " 2> {log:q}"
+        "riata qc --genotypes {params.prefix:q} --split {input.split:q} {params.qc} {params.fid} --threads {threads}"
+        " --block-variants {params.block} --out-dir {params.out:q} 2> {log:q}"
 
 
 rule features:

@@ -32,6 +32,7 @@ class ClinicalSpec:
     categorical: list[str] = field(default_factory=list)
     positive_label: str = "1"
     outcome_type: str = "binary"
+    fid_column: str | None = None  # when set, samples are keyed FID_IID, as the .fam with FID matching
 
     def __post_init__(self):
         if self.outcome_type not in OUTCOME_TYPES:
@@ -111,8 +112,12 @@ class ClinicalTable:
 
 def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> ClinicalTable:
     """Read and check the clinical table; every problem is a RiataError naming the file and column."""
-    table = read_table(path, dtype={spec.id_column: str}, keep_default_na=True)
-    for role, column in [("id column", spec.id_column), ("outcome column", spec.outcome)]:
+    text_columns = [c for c in (spec.id_column, spec.fid_column) if c]
+    table = read_table(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
+    roles = [("id column", spec.id_column), ("outcome column", spec.outcome)]
+    if spec.fid_column:
+        roles.append(("family id column", spec.fid_column))
+    for role, column in roles:
         if column not in table.columns:
             raise RiataError(
                 f"{path}: {role} {column!r} not found (columns: {', '.join(map(str, table.columns[:12]))})"
@@ -121,6 +126,8 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> ClinicalTable:
         if column not in table.columns:
             raise RiataError(f"{path}: declared covariate column {column!r} not found")
     ids = table[spec.id_column]
+    if spec.fid_column:
+        ids = (table[spec.fid_column].astype(str) + "_" + ids.astype(str)).where(ids.notna())
     if ids.isna().any():
         raise RiataError(f"{path}: line {int(np.flatnonzero(ids.isna())[0]) + 2}: empty sample id")
     duplicated = ids[ids.duplicated()]

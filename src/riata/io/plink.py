@@ -67,12 +67,20 @@ def read_bim(path: str | os.PathLike) -> pd.DataFrame:
     return _read_whitespace_table(Path(path), BIM_COLUMNS, {"cm": float, "pos": np.int64})
 
 
-def read_fam(path: str | os.PathLike) -> pd.DataFrame:
-    """Samples of a ``.fam``: columns fid, iid, father, mother, sex, phenotype; iid must be unique."""
+def sample_key(fid: pd.Series, iid: pd.Series, use_fid: bool) -> pd.Series:
+    """The id riata matches samples on: the IID, or ``FID_IID`` when families matter."""
+    return fid.astype(str) + "_" + iid.astype(str) if use_fid else iid.astype(str)
+
+
+def read_fam(path: str | os.PathLike, *, use_fid: bool = False) -> pd.DataFrame:
+    """Samples of a ``.fam``: fid, iid, father, mother, sex, phenotype and ``sample_id`` (see
+    :func:`sample_key`), which must be unique."""
     fam = _read_whitespace_table(Path(path), FAM_COLUMNS, {})
-    duplicated = fam["iid"][fam["iid"].duplicated()]
+    fam["sample_id"] = sample_key(fam["fid"], fam["iid"], use_fid)
+    duplicated = fam["sample_id"][fam["sample_id"].duplicated()]
     if len(duplicated):
-        raise RiataError(f"{path}: duplicate sample id {duplicated.iloc[0]!r} in column IID")
+        columns = "FID+IID" if use_fid else "IID"
+        raise RiataError(f"{path}: duplicate sample id {duplicated.iloc[0]!r} in column {columns}")
     return fam
 
 
@@ -117,13 +125,13 @@ class PlinkGenotypes:
         return len(self.variants)
 
 
-def open_plink(prefix: str | os.PathLike, *, block_variants: int = 4096) -> PlinkGenotypes:
-    """Validate and open a PLINK 1 fileset without reading the genotypes."""
+def open_plink(prefix: str | os.PathLike, *, block_variants: int = 4096, use_fid: bool = False) -> PlinkGenotypes:
+    """Validate and open a PLINK 1 fileset without reading the genotypes (samples keyed as in :func:`read_fam`)."""
     from pandas_plink import Chunk, read_plink1_bin
 
     paths = plink_paths(prefix)
     variants = read_bim(paths["bim"])
-    samples = read_fam(paths["fam"])
+    samples = read_fam(paths["fam"], use_fid=use_fid)
     check_bed(paths["bed"], len(samples), len(variants))
     if len(variants) == 0 or len(samples) == 0:
         raise RiataError(f"{paths['bed']}: no variants or no samples")
@@ -212,9 +220,31 @@ def write_plink(
         yield bed_writer
 
 
+@dataclass(frozen=True)
+class BedBlocks:
+    """Reads blocks of a .bed as float32 dosages with bed-reader (Rust, multithreaded), for fast passes.
+
+    pandas-plink's dask array serves QC; the embedding's repeated passes read blocks of chosen
+    samples and variants directly, as (samples x variants) float32 in column-major order (each
+    variant contiguous, as in the file), counting the 5th-column allele, NaN where missing.
+    """
+
+    path: Path
+    n_samples: int
+    n_variants: int
+    threads: int = 1
+
+    def read(self, sample_rows: np.ndarray | None, variant_rows: np.ndarray) -> np.ndarray:
+        from bed_reader import open_bed
+
+        with open_bed(self.path, iid_count=self.n_samples, sid_count=self.n_variants, count_A1=True) as bed:
+            index = (slice(None) if sample_rows is None else sample_rows, variant_rows)
+            return bed.read(index=index, dtype=np.float32, order="F", num_threads=self.threads)
+
+
 def sample_positions(fam: pd.DataFrame, sample_ids: Sequence[str]) -> np.ndarray:
-    """Row positions in ``fam`` of ``sample_ids`` (IIDs), in the order given."""
-    position = pd.Series(np.arange(len(fam)), index=fam["iid"].astype(str))
+    """Row positions in ``fam`` (from :func:`read_fam`) of ``sample_ids``, in the order given."""
+    position = pd.Series(np.arange(len(fam)), index=fam["sample_id"])
     missing = [s for s in sample_ids if s not in position.index]
     if missing:
         raise RiataError(f"sample {missing[0]!r} is not in the .fam file")
