@@ -96,10 +96,17 @@ def main() -> None:
                     str(options.threads), "--out", str(work / "plink2")], check=True, capture_output=True)  # fmt: skip
 
     def embed(qc_dir: Path, tag: str) -> tuple[float, float]:
+        outputs = [
+            "--out-components",
+            str(work / f"components_{tag}.tsv"),
+            "--out-loadings",
+            str(work / f"loadings_{tag}.tsv"),
+            "--out-eigenvalues",
+            str(work / f"eigenvalues_{tag}.tsv"),
+        ]
         return run(riata("embed", "--genotypes", str(prefix), "--qc", str(qc_dir), "--n-components",
-                         str(options.components), "--threads", str(options.threads), "--out-components",
-                         str(work / f"components_{tag}.tsv"), "--out-loadings", str(work / f"loadings_{tag}.tsv"),
-                         "--out-eigenvalues", str(work / f"eigenvalues_{tag}.tsv")), work / f"embed_{tag}.log")  # fmt: skip
+                         str(options.components), "--threads", str(options.threads), *outputs),
+                   work / f"embed_{tag}.log")  # fmt: skip
 
     riata_seconds, riata_rss = embed(work / "qc", "all")
     plink_seconds, plink_rss = run([plink2, "--bfile", str(prefix), "--extract", str(work / "kept.txt"),
