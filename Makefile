@@ -20,7 +20,7 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --configfile config/config.yaml
 
-# Reference tools the tests compare against (plink2); installed with apt-get when missing.
+# What the tests need from Debian (plink2, chromium, chromedriver); installed with apt-get when missing.
 system-deps:
 	sh tests/install-system-deps.sh
 

@@ -1,9 +1,12 @@
 #!/bin/sh
-# Installs the reference tools the tests compare against (plink2) when they are missing.
+# Installs what the tests need from Debian when it is missing: plink2 (the reference the QC and PCA are
+# compared with) and chromium + chromedriver (the HTML report is opened in a real headless browser).
 # Needs root and apt-get (Debian/Ubuntu); elsewhere it says so and the tests that need them skip.
 set -eu
 missing=""
 command -v plink2 >/dev/null 2>&1 || missing="$missing plink2"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing:$missing" >&2

@@ -58,3 +58,11 @@ def test_shipped_configs_validate(config_file):
     config = yaml.safe_load(config_file.read_text())
     validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
     assert config["training"]["patience"] >= 0  # defaults were filled in
+
+
+def test_the_workflow_expects_the_files_riata_train_writes():
+    from riata.steps import SEED_FILES
+
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    listed = common.split("SEED_FILES = [", 1)[1].split("]", 1)[0]
+    assert [name.strip().strip('",') for name in listed.split() if name.strip()] == list(SEED_FILES)

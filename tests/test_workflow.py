@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,6 +63,27 @@ def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tmp_path):
     assert second.returncode == 0, second.stderr[-2000:]
     assert "Nothing to be done" in second.stderr
 
+    for name in ["stability.tsv", "truth_check.tsv", "snp_importance.tsv", "snp_truth.tsv"]:
+        assert (results / name).stat().st_size > 0, name
+    for name in ["paths", "training", "weights_over_epochs", "stability", "manhattan"]:
+        assert (results / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
+    assert {"auroc_low", "auroc_high", "auroc_vs_baseline", "auroc_vs_baseline_p"} <= set(comparison.columns)
+    baseline = comparison[(comparison["feature_set"] == "clinical") & (comparison["penalty"] == "none")]
+    assert (baseline["auroc_vs_baseline"] == 0).all()
+    assert (comparison["auroc_low"] <= comparison["auroc"]).all() and (
+        comparison["auroc"] <= comparison["auroc_high"]
+    ).all()
+
+    # The HTML report: aggregate results only, and it opens in a real browser showing the heat maps.
+    made = snakemake(tmp_path, "--report", str(tmp_path / "report.html"))
+    assert made.returncode == 0, made.stderr[-2000:]
+    html = (tmp_path / "report.html").read_text()
+    sample_ids = pd.read_csv(results / "simulated" / "clinical.tsv", sep="\t")["sample_id"]
+    assert not any(sample in html for sample in sample_ids)
+    shown = open_in_headless_chromium(tmp_path / "report.html", tmp_path / "report.png")
+    assert shown["heatmap_shown"] and shown["heatmap_width"] > 500
+    assert shown["errors"] == []
+
 
 @pytest.mark.workflow
 def test_tabular_multiclass_demo_runs_without_genotypes(tmp_path):
@@ -79,3 +101,43 @@ def test_tabular_multiclass_demo_runs_without_genotypes(tmp_path):
     predictions = pd.read_csv(results / "models" / "clinical" / "none" / "seed1" / "predictions.tsv", sep="\t")
     assert [c for c in predictions.columns if c.startswith("probability:")] == [f"probability:c{k}" for k in range(4)]
     assert set(predictions["predicted"]) <= {"c0", "c1", "c2", "c3"}
+
+
+def open_in_headless_chromium(report: Path, screenshot: Path) -> dict:
+    """Open the report, show the heat maps, save a screenshot; return what the page showed."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.common.by import By
+
+    chromium, chromedriver = require_tool("chromium"), require_tool("chromedriver")
+    options = webdriver.ChromeOptions()
+    for argument in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1100",
+        f"--user-data-dir={screenshot.parent / 'chromium-profile'}",
+    ]:
+        options.add_argument(argument)  # fmt: skip
+    options.binary_location = chromium
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(chromedriver), options=options)
+    try:
+        driver.get(report.as_uri())
+        driver.implicitly_wait(10)
+        driver.find_element(By.XPATH, "//*[normalize-space(text())='Figures']").click()
+        row = driver.find_element(By.XPATH, "//td[contains(normalize-space(text()), 'figures/heatmaps.png')]/..")
+        row.find_element(By.XPATH, ".//a[@iconname='eye']").click()
+        image = driver.find_element(By.XPATH, "//img[contains(@src, 'heatmaps.png')]")
+        driver.save_screenshot(str(screenshot))
+        return {
+            "heatmap_width": int(image.get_attribute("naturalWidth")),
+            "heatmap_shown": image.is_displayed(),
+            "errors": [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"],
+        }
+    finally:
+        driver.quit()

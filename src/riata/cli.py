@@ -118,7 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
     compare = verbs.add_parser("compare", help="gather models' metrics into the comparison table")
     compare.add_argument("metrics", nargs="+", help="metrics.tsv files written by `riata train`")
     compare.add_argument("--out-tsv", required=True, help="comparison.tsv to write")
+    compare.add_argument("--features", required=True, help="folder written by `riata features`")
+    compare.add_argument("--truth", help="truth.tsv of a simulated cohort: check selections against it")
     compare.add_argument("--out-md", required=True, help="comparison.md to write")
+    compare.add_argument("--out-stability", required=True, help="stability.tsv to write")
+    compare.add_argument("--out-truth", help="truth_check.tsv to write (with --truth)")
+
+    figures = verbs.add_parser("figures", help="regularisation paths, training curves, weights over epochs, stability")
+    figures.add_argument("model_dirs", nargs="+", help="model folders (seed<N>), one panel each")
+    figures.add_argument("--stability", required=True, help="stability.tsv written by `riata compare`")
+    figures.add_argument("--weights-model", required=True, help="model folder whose first layer over epochs is drawn")
+    for name in ("paths", "training", "weights", "stability"):
+        figures.add_argument(f"--out-{name}", required=True, help=f"{name} figure to write (.png or .svg)")
+
+    snp_parser = verbs.add_parser("snps", help="SNP importance through the genetic components models keep")
+    snp_parser.add_argument("first_layers", nargs="+", help="first_layer.tsv files of models with genetic inputs")
+    snp_parser.add_argument("--loadings", required=True, help="loadings.tsv written by `riata embed`")
+    snp_parser.add_argument("--truth", help="truth.tsv of a simulated cohort: count causal SNPs near the top")
+    snp_parser.add_argument("--out-tsv", required=True, help="snp_importance.tsv to write")
+    snp_parser.add_argument("--out-png", required=True, help="Manhattan-style figure to write")
+    snp_parser.add_argument("--out-truth", help="causal SNPs in the top ranks (with --truth)")
 
     heatmaps = verbs.add_parser("heatmaps", help="draw first-layer weight heat maps")
     heatmaps.add_argument("first_layers", nargs="+", help="first_layer.tsv files, one panel each")
@@ -190,7 +209,34 @@ def run(arguments: argparse.Namespace) -> None:
             out_dir=arguments.out_dir,
         )
     elif arguments.verb == "compare":
-        steps.compare(metrics_paths=arguments.metrics, out_tsv=arguments.out_tsv, out_md=arguments.out_md)
+        steps.compare(
+            metrics_paths=arguments.metrics,
+            features_dir=arguments.features,
+            truth_path=arguments.truth,
+            out_tsv=arguments.out_tsv,
+            out_md=arguments.out_md,
+            out_stability=arguments.out_stability,
+            out_truth=arguments.out_truth,
+        )
+    elif arguments.verb == "figures":
+        steps.figures(
+            model_dirs=arguments.model_dirs,
+            stability_path=arguments.stability,
+            weights_dir=arguments.weights_model,
+            out_paths=arguments.out_paths,
+            out_training=arguments.out_training,
+            out_weights=arguments.out_weights,
+            out_stability=arguments.out_stability,
+        )
+    elif arguments.verb == "snps":
+        steps.snps(
+            loadings_path=arguments.loadings,
+            first_layer_paths=arguments.first_layers,
+            truth_path=arguments.truth,
+            out_tsv=arguments.out_tsv,
+            out_png=arguments.out_png,
+            out_truth=arguments.out_truth,
+        )
     elif arguments.verb == "heatmaps":
         steps.heatmaps(first_layer_paths=arguments.first_layers, out_png=arguments.out_png, out_svg=arguments.out_svg)
 

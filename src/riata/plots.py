@@ -65,3 +65,108 @@ def draw_heatmaps(panels: Sequence[tuple[str, pd.DataFrame]], paths: Sequence[st
     for path in paths:
         figure.savefig(path, dpi=150, bbox_inches="tight", format=Path(path).suffix.lstrip("."))
     plt.close(figure)
+
+
+def _grid(n_panels: int, columns: int, width: float, height: float):
+    rows = math.ceil(n_panels / columns)
+    figure, axes = plt.subplots(
+        rows,
+        min(columns, n_panels),
+        figsize=(width * min(columns, n_panels), height * rows),
+        squeeze=False,
+        gridspec_kw={"wspace": 0.55, "hspace": 0.45},
+    )
+    for axis in axes.flat[n_panels:]:
+        axis.set_visible(False)
+    return figure, axes.flat
+
+
+def _save(figure, paths: Sequence[str | Path]) -> None:
+    for path in paths:
+        figure.savefig(path, dpi=130, bbox_inches="tight", format=Path(path).suffix.lstrip("."))
+    plt.close(figure)
+
+
+def draw_paths(paths: Sequence[tuple[str, pd.DataFrame]], out: Sequence[str | Path], *, metric: str = "loss") -> None:
+    """Regularisation paths: each variable's first-layer group norm against lambda (log scale), the
+    chosen lambda dashed, and the validation metric on a second axis; one panel per (title, path.tsv)."""
+    figure, axes = _grid(len(paths), 3, 5.2, 3.6)
+    for axis, (title, path) in zip(axes, paths, strict=False):
+        path = path.sort_values("lambda")
+        norms = [c for c in path.columns if c.startswith("norm:")]
+        for column in norms:
+            axis.plot(path["lambda"], path[column], linewidth=1, alpha=0.8)
+        axis.set_xscale("log")
+        axis.axvline(path.loc[path["chosen"], "lambda"].iloc[0], color="black", linestyle="--", linewidth=1)
+        axis.set_xlabel("lambda")
+        axis.set_ylabel("group norm of first-layer weights")
+        axis.set_title(title, loc="left", fontsize=10)
+        second = axis.twinx()
+        second.plot(path["lambda"], path[f"validation_{metric}"], color="black", marker=".", linewidth=1.5)
+        second.set_ylabel(f"validation {metric}")
+        top = path[norms].max().sort_values(ascending=False).index[:6]
+        axis.legend([axis.lines[norms.index(c)] for c in top], [c.removeprefix("norm:") for c in top], fontsize=6,
+                    loc="upper right", frameon=False)  # fmt: skip
+    _save(figure, out)
+
+
+def draw_training(curves: Sequence[tuple[str, pd.DataFrame]], out: Sequence[str | Path]) -> None:
+    """Training loss and validation objective by epoch, best epoch dashed; one panel per (title, training.tsv)."""
+    figure, axes = _grid(len(curves), 3, 4.6, 3.2)
+    for axis, (title, curve) in zip(axes, curves, strict=False):
+        axis.plot(curve["epoch"], curve["train_loss"], label="training loss")
+        axis.plot(curve["epoch"], curve["validation_objective"], label="validation loss + penalty")
+        axis.axvline(curve.loc[curve["best"], "epoch"].iloc[0], color="black", linestyle="--", linewidth=1)
+        axis.set_xlabel("epoch")
+        axis.set_title(title, loc="left", fontsize=10)
+        axis.legend(fontsize=7, frameon=False)
+    _save(figure, out)
+
+
+def draw_weights_over_epochs(epochs: pd.DataFrame, title: str, out: Sequence[str | Path], *, panels: int = 8) -> None:
+    """First-layer weights of one model (``title``) at up to ``panels`` snapshot epochs, on one shared scale."""
+    available = sorted(epochs["epoch"].unique())
+    chosen = [available[int(i)] for i in np.linspace(0, len(available) - 1, min(panels, len(available)))]
+    layers = [
+        (f"{title}, epoch {epoch}", epochs[epochs["epoch"] == epoch].drop(columns="epoch").set_index("input"))
+        for epoch in dict.fromkeys(chosen)
+    ]
+    draw_heatmaps(layers, out, columns=4)
+
+
+def draw_stability(stability: pd.DataFrame, out: Sequence[str | Path]) -> None:
+    """Selected (dark) or not, per input variable (rows) and model (columns), one panel per feature set."""
+    feature_sets = list(dict.fromkeys(stability["feature_set"]))
+    figure, axes = _grid(len(feature_sets), 1, 12, 0.5 + 0.16 * stability["variable"].nunique())
+    for axis, feature_set in zip(axes, feature_sets, strict=False):
+        table = stability[stability["feature_set"] == feature_set]
+        matrix = table.pivot_table(index="variable", columns=["penalty", "seed"], values="selected", sort=False)
+        axis.imshow(matrix.to_numpy(), cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        axis.set_yticks(range(len(matrix)), labels=matrix.index, fontsize=6.5)
+        axis.set_xticks(range(matrix.shape[1]), labels=[f"{p} {s}" for p, s in matrix.columns], rotation=90, fontsize=7)
+        axis.set_title(f"{feature_set}: variables kept (dark) by each penalty and seed", loc="left", fontsize=10)
+    _save(figure, out)
+
+
+def draw_manhattan(importance: pd.DataFrame, columns: Sequence[str], out: Sequence[str | Path], causal=()) -> None:
+    """SNP importance along the genome, one panel per importance column; causal SNPs (if known) in red."""
+    figure, axes = _grid(max(len(columns), 1), 1, 11, 2.6)
+    chromosomes = list(dict.fromkeys(importance["chrom"]))
+    offsets, position, ticks = {}, 0, []
+    for chromosome in chromosomes:
+        span = importance.loc[importance["chrom"] == chromosome, "pos"].max()
+        offsets[chromosome] = position
+        ticks.append(position + span / 2)
+        position += span
+    x = importance["pos"] + importance["chrom"].map(offsets)
+    is_causal = importance["snp"].isin(set(causal))
+    for axis, column in zip(axes, columns, strict=False):
+        colours = np.where(importance["chrom"].map(chromosomes.index) % 2 == 0, "#4c72b0", "#8fa8d2")
+        axis.scatter(x[~is_causal], importance.loc[~is_causal, column], s=2, c=colours[~is_causal], linewidths=0)
+        axis.scatter(x[is_causal], importance.loc[is_causal, column], s=10, c="#c0392b", label="causal (truth)")
+        axis.set_xticks(ticks, labels=chromosomes, fontsize=7)
+        axis.set_ylabel("importance")
+        axis.set_title(column.removeprefix("importance_"), loc="left", fontsize=10)
+        if is_causal.any():
+            axis.legend(fontsize=7, frameon=False, loc="upper right")
+    _save(figure, out)

@@ -190,6 +190,7 @@ class TrainSettings:
     zero_threshold: float = setting(
         1e-3, "|weight| below which a weight counts as near zero (reported beside exact zeros)"
     )
+    snapshot_every: int = setting(10, "keep the first layer every this many epochs, for figures (0: never)")
 
     def validate(self) -> None:
         checks = [
@@ -208,6 +209,7 @@ class TrainSettings:
             (self.penalised_layers in PENALISED_LAYERS, "penalised_layers must be first or all"),
             (self.regression_loss in REGRESSION_LOSSES, "regression_loss must be squared or absolute"),
             (self.zero_threshold >= 0, "zero_threshold must be at least 0"),
+            (self.snapshot_every >= 0, "snapshot_every must be at least 0"),
             (self.selection_metric in METRICS, f"selection_metric must be one of {', '.join(METRICS)}"),
             (self.lambda_rule in LAMBDA_RULES, f"lambda_rule must be one of {', '.join(LAMBDA_RULES)}"),
         ]

@@ -212,18 +212,24 @@ def build_features(
         paths[4].write_text(json.dumps(design.parameters, indent=2, sort_keys=True) + "\n")
 
 
-def read_features(features_dir: str | Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
-    """Design tables per split (index sample id), column metadata and fitted parameters from ``features``."""
+def read_features(
+    features_dir: str | Path, *, tables: bool = True
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
+    """Design tables per split (index sample id; empty when ``tables`` is False), column metadata and
+    fitted parameters, as written by ``features``."""
     features_dir = Path(features_dir)
     tables = {
         split: read_table(features_dir / name, dtype={"sample_id": str}).set_index("sample_id")
-        for split, name in FEATURE_TABLES.items()
+        for split, name in (FEATURE_TABLES.items() if tables else [])
     }
     parameters = json.loads((features_dir / "preprocessing.json").read_text())
     return tables, read_table(features_dir / "columns.tsv"), parameters
 
 
-SEED_FILES = ("metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt")
+SEED_FILES = (
+    "metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt", "training.tsv",
+    "first_layer_epochs.tsv", "first_layer.png",
+)  # fmt: skip
 
 
 def seed_directory(out_dir: str | Path, seed: int) -> Path:
@@ -257,7 +263,10 @@ def train_models(
     """Train every (lambda, seed) network of one feature set and penalty; write each seed's chosen model."""
     import torch
 
+    from riata.evaluate import bootstrap_intervals
     from riata.features import feature_columns
+    from riata.plots import draw_heatmaps
+    from riata.report import epochs_table
     from riata.tasks import Task
     from riata.train import fit_penalty
 
@@ -271,8 +280,13 @@ def train_models(
     outputs = [seed_directory(out_dir, r.seed) / name for r in results for name in SEED_FILES]
     with atomic_outputs(outputs) as paths:
         for index, result in enumerate(results):
-            metrics_path, layer_path, path_path, predictions_path, model_path = paths[index * 5 : index * 5 + 5]
-            test = task.metrics(tables["test"][OUTCOME].to_numpy(), result.predictions["test"])
+            own = dict(zip(SEED_FILES, paths[index * len(SEED_FILES) : (index + 1) * len(SEED_FILES)], strict=True))
+            metrics_path, layer_path, path_path, predictions_path, model_path = (
+                own[name] for name in ("metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt")
+            )
+            test_target = tables["test"][OUTCOME].to_numpy()
+            test = task.metrics(test_target, result.predictions["test"])
+            intervals = bootstrap_intervals(task, test_target, result.predictions["test"], seed=result.seed)
             validation = task.metrics(tables["validation"][OUTCOME].to_numpy(), result.predictions["validation"])
             metrics = {
                 "feature_set": feature_set,
@@ -282,7 +296,16 @@ def train_models(
                 "mode": settings.mode,
                 "lambda": result.lambda_,
                 "best_epoch": result.best_epoch,
-                **{name: value for name, value in test.items() if name != "loss"},
+                **{
+                    column: value
+                    for name in test
+                    if name != "loss"
+                    for column, value in [
+                        (name, test[name]),
+                        (f"{name}_low", intervals[name][0]),
+                        (f"{name}_high", intervals[name][1]),
+                    ]
+                },
                 "test_loss": test["loss"],
                 "validation_loss": validation["loss"],
                 "n_inputs": len(source_of),
@@ -301,6 +324,14 @@ def train_models(
             _predictions_table(tables, task, outcome["classes"], result).to_csv(
                 predictions_path, sep="\t", index=False, float_format="%.6g"
             )
+            result.history.assign(best=result.history["epoch"] == result.best_epoch).to_csv(
+                own["training.tsv"], sep="\t", index=False, float_format="%.6g"
+            )
+            epochs_table(result.snapshots, result.first_layer).to_csv(
+                own["first_layer_epochs.tsv"], sep="\t", index=False, float_format="%.6g"
+            )
+            title = f"{feature_set}, {penalty}, seed {result.seed}, λ {result.lambda_:.3g}"
+            draw_heatmaps([(title, result.first_layer)], [own["first_layer.png"]], columns=1)
             torch.save(
                 {
                     "columns": columns["column"].tolist(),
@@ -317,14 +348,106 @@ def train_models(
             )  # fmt: skip
 
 
-def compare(*, metrics_paths: list[str], out_tsv: str, out_md: str) -> None:
-    """Gather every model's metrics.tsv into comparison.tsv and a readable comparison.md."""
-    from riata.report import comparison_markdown, order_comparison
+def _test_predictions(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Test targets and predictions from a predictions.tsv (probabilities or values)."""
+    table = read_table(path)
+    test = table[table["split"] == "test"]
+    probabilities = [c for c in test.columns if c.startswith("probability:")]
+    if probabilities:
+        return test[OUTCOME].to_numpy(), test[probabilities].to_numpy()
+    value = "probability" if "probability" in test else "prediction"
+    return test[OUTCOME].to_numpy(), test[value].to_numpy()
 
+
+def compare(
+    *, metrics_paths: list[str], features_dir: str, truth_path: str | None, out_tsv: str, out_md: str,
+    out_stability: str, out_truth: str | None,
+) -> None:  # fmt: skip
+    """Gather every model's metrics.tsv into comparison.tsv (with each model's paired difference from the
+    clinical-only unpenalised baseline), stability.tsv, truth_check.tsv and a readable comparison.md."""
+    from riata.report import against_baseline, comparison_markdown, order_comparison, stability_table, truth_table
+    from riata.tasks import Task
+
+    _, columns, parameters = read_features(features_dir, tables=False)
+    outcome = parameters["outcome"]
+    task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2))
     comparison = order_comparison(pd.concat([read_table(p) for p in metrics_paths], ignore_index=True))
-    with atomic_outputs([out_tsv, out_md]) as (tsv, md):
-        comparison.to_csv(tsv, sep="\t", index=False, float_format="%.6g")
-        md.write_text(comparison_markdown(comparison))
+    predictions = {
+        (m.feature_set, m.penalty, m.seed): _test_predictions(Path(path).parent / "predictions.tsv")
+        for path in metrics_paths
+        for m in read_table(path).itertuples(index=False)
+    }
+    comparison = against_baseline(comparison, predictions, task)
+    stability = stability_table(comparison, columns)
+    truth = truth_table(comparison, columns, read_table(truth_path)) if truth_path else None
+    outputs = [out_tsv, out_md, out_stability] + ([out_truth] if truth is not None else [])
+    with atomic_outputs(outputs) as paths:
+        comparison.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")
+        paths[1].write_text(comparison_markdown(comparison, stability, truth))
+        stability.to_csv(paths[2], sep="\t", index=False, float_format="%.4g")
+        if truth is not None:
+            truth.to_csv(paths[3], sep="\t", index=False, float_format="%.4g")
+
+
+def _model_label(model_dir: Path) -> tuple[str, pd.Series]:
+    metrics = read_table(model_dir / "metrics.tsv").iloc[0]
+    return f"{metrics['penalty']}, seed {metrics['seed']}", metrics
+
+
+def figures(
+    *, model_dirs: list[str], stability_path: str, weights_dir: str, out_paths: str, out_training: str,
+    out_weights: str, out_stability: str,
+) -> None:  # fmt: skip
+    """Regularisation paths and training curves of the models in ``model_dirs`` (one panel each), the
+    first layer over epochs of the model in ``weights_dir``, and the selection-stability figure."""
+    from riata.plots import draw_paths, draw_stability, draw_training, draw_weights_over_epochs
+
+    paths, curves = [], []
+    for model_dir in map(Path, model_dirs):
+        label, metrics = _model_label(model_dir)
+        curves.append((label, read_table(model_dir / "training.tsv")))
+        if metrics["penalty"] != "none":
+            paths.append((label, read_table(model_dir / "path.tsv")))
+    weights_label, _ = _model_label(Path(weights_dir))
+    epochs = read_table(Path(weights_dir) / "first_layer_epochs.tsv")
+    with atomic_outputs([out_paths, out_training, out_weights, out_stability]) as (
+        paths_tmp,
+        training,
+        weights,
+        stable,
+    ):
+        if paths:
+            draw_paths(paths, [paths_tmp])
+        else:
+            draw_training(curves[:1], [paths_tmp])  # no penalty configured: no path to draw
+        draw_training(curves, [training])
+        draw_weights_over_epochs(epochs, weights_label, [weights])
+        draw_stability(read_table(stability_path), [stable])
+
+
+def snps(
+    *, loadings_path: str, first_layer_paths: list[str], truth_path: str | None, out_tsv: str, out_png: str,
+    out_truth: str | None,
+) -> None:  # fmt: skip
+    """SNP importance for each model (through the genetic components it keeps), a Manhattan-style
+    figure, and with a truth file, how many causal SNPs rank near the top."""
+    from riata.plots import draw_manhattan
+    from riata.report import causal_snps_in_top, snp_importance
+
+    loadings = read_table(loadings_path, dtype={"snp": str, "chrom": str})
+    layers = {}
+    for path in map(Path, first_layer_paths):
+        label, metrics = _model_label(path.parent)
+        layers[f"{metrics['feature_set']} {label}"] = read_table(path).set_index("input")
+    importance = snp_importance(loadings, layers)
+    truth = read_table(truth_path) if truth_path else None
+    causal = set(truth.loc[truth["kind"] == "snp", "variable"]) if truth is not None else set()
+    outputs = [out_tsv, out_png] + ([out_truth] if truth is not None else [])
+    with atomic_outputs(outputs) as paths:
+        importance.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")
+        draw_manhattan(importance, [c for c in importance.columns if c.startswith("importance_")], [paths[1]], causal)
+        if truth is not None:
+            causal_snps_in_top(importance, causal).to_csv(paths[2], sep="\t", index=False, float_format="%.4g")
 
 
 def heatmaps(*, first_layer_paths: list[str], out_png: str, out_svg: str) -> None:

@@ -116,6 +116,7 @@ class StackFit:
     best_epoch: np.ndarray  # (models,), 1-based
     validation_objective: np.ndarray  # (epochs run, models): validation data loss + penalty
     train_loss: np.ndarray  # (epochs run, models): mean data loss over the epoch's minibatches
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> first layers, NaN once stopped
 
 
 def _proximal_step(
@@ -197,6 +198,7 @@ def fit_stack(
     best_state = [p.detach().clone() for p in network.parameters()]  # full size, by original index
     stale = torch.zeros(n_models, dtype=torch.long)
     validation_history = np.full((settings.max_epochs, n_models), np.nan)
+    snapshots = {}
     train_history = np.full((settings.max_epochs, n_models), np.nan)
 
     epoch = 0
@@ -235,6 +237,10 @@ def fit_stack(
         stale[alive] = torch.where(improved, 0, stale[alive] + 1)
         validation_history[epoch - 1, alive.numpy()] = validation_objective.numpy()
         train_history[epoch - 1, alive.numpy()] = epoch_loss.numpy()
+        if settings.snapshot_every and (epoch == 1 or epoch % settings.snapshot_every == 0):
+            snapshot = np.full((n_models, *network.first_layer.shape[1:]), np.nan, dtype=np.float32)
+            snapshot[alive.numpy()] = network.first_layer.detach().numpy()
+            snapshots[epoch] = snapshot
         if settings.patience:
             still = stale[alive] < settings.patience
             if not still.any():
@@ -248,7 +254,7 @@ def fit_stack(
     with torch.no_grad():
         for best, parameter in zip(best_state, network.parameters(), strict=True):
             parameter.copy_(best)
-    return StackFit(network, best_epoch, validation_history[:epoch], train_history[:epoch])
+    return StackFit(network, best_epoch, validation_history[:epoch], train_history[:epoch], snapshots)
 
 
 @dataclass
@@ -260,6 +266,8 @@ class PathPoint:
     best_epoch: int
     parameters: list[torch.Tensor]  # in StackedMLP parameter order: weights of each layer, then biases
     predictions: dict[str, np.ndarray]  # split -> Task.predict output for this network
+    history: pd.DataFrame  # epoch, train_loss, validation_objective (while the network trained)
+    snapshots: dict[int, np.ndarray]  # epoch -> first layer (inputs, hidden)
 
     @property
     def first_layer(self) -> np.ndarray:
@@ -277,9 +285,22 @@ def _points(fit: StackFit, task: Task, x: dict[str, torch.Tensor], lambdas, seed
             best_epoch=int(fit.best_epoch[m]),
             parameters=[p[m] for p in parameters],
             predictions={split: values[m] for split, values in predictions.items()},
+            history=_history(fit, m),
+            snapshots={epoch: layers[m] for epoch, layers in fit.snapshots.items() if not np.isnan(layers[m]).any()},
         )
         for m in range(len(lambdas))
     ]
+
+
+def _history(fit: StackFit, m: int) -> pd.DataFrame:
+    trained = ~np.isnan(fit.train_loss[:, m])
+    return pd.DataFrame(
+        {
+            "epoch": np.flatnonzero(trained) + 1,
+            "train_loss": fit.train_loss[trained, m],
+            "validation_objective": fit.validation_objective[trained, m],
+        }
+    )
 
 
 def _all_empty(points: list[PathPoint]) -> bool:
@@ -376,6 +397,8 @@ class SeedResult:
     path: pd.DataFrame  # one row per lambda, largest first
     predictions: dict[str, np.ndarray] = field(default_factory=dict)  # validation / test
     parameters: list[torch.Tensor] = field(default_factory=list)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # epoch, train_loss, validation_objective
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> first layer
 
 
 def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_of: pd.Series, threshold: float) -> dict:
@@ -450,6 +473,8 @@ def fit_penalty(
                 path=path,
                 predictions=point.predictions,
                 parameters=point.parameters,
+                history=point.history,
+                snapshots=point.snapshots,
             )
         )
     return results

@@ -23,12 +23,16 @@ FEATURE_SETS = TRAINING["feature_sets"]
 PENALTIES = TRAINING["penalties"]
 SEEDS = TRAINING["seeds"]
 USES_GENOTYPES = any(fs in ("genetic", "clinical_genetic") for fs in FEATURE_SETS)
+# The files `riata train` writes per seed (riata.steps.SEED_FILES; a test checks they agree).
 SEED_FILES = [
     "metrics.tsv",
     "first_layer.tsv",
     "path.tsv",
     "predictions.tsv",
     "model.pt",
+    "training.tsv",
+    "first_layer_epochs.tsv",
+    "first_layer.png",
 ]
 HEATMAP_FEATURE_SET = (
     "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
@@ -152,6 +156,10 @@ def genotype_prefix_of_input(wildcards, input):
     return os.path.splitext(input.genotypes[0])[0]
 
 
+def folder_of_input_features(wildcards, input):
+    return os.path.dirname(input.features[0])
+
+
 def folder_of_input_qc(wildcards, input):
     return os.path.dirname(input.qc[0])
 
@@ -196,10 +204,69 @@ def heatmap_inputs():
     return panels
 
 
-def final_outputs():
+def figure_inputs():
+    """Training curves and paths of each penalty's first seed (heat map feature set), and stability."""
+    return {
+        "models": [
+            model_files(HEATMAP_FEATURE_SET, p, "path.tsv")[0] for p in PENALTIES
+        ],
+        "training": [
+            model_files(HEATMAP_FEATURE_SET, p, "training.tsv")[0] for p in PENALTIES
+        ],
+        "weights": model_files(
+            HEATMAP_FEATURE_SET, WEIGHTS_PENALTY, "first_layer_epochs.tsv"
+        )[0],
+        "stability": f"{RESULTS}/stability.tsv",
+    }
+
+
+def model_dirs_of(wildcards, input):
+    return " ".join(shlex.quote(os.path.dirname(path)) for path in input.models)
+
+
+def weights_dir_of(wildcards, input):
+    return os.path.dirname(input.weights)
+
+
+GENETIC_FEATURE_SETS = [
+    fs for fs in FEATURE_SETS if fs in ("genetic", "clinical_genetic")
+]
+WEIGHTS_PENALTY = "group_lasso" if "group_lasso" in PENALTIES else PENALTIES[-1]
+
+
+def snp_inputs():
+    """First layers (first seed, every penalty) of the models with genetic inputs."""
     return [
+        model_files(fs, p, "first_layer.tsv")[0]
+        for fs in GENETIC_FEATURE_SETS
+        for p in PENALTIES
+    ]
+
+
+def truth_file():
+    return [f"{RESULTS}/simulated/truth.tsv"] if SIMULATED else []
+
+
+def truth_option(wildcards, input):
+    return f"--truth {shlex.quote(input.truth[0])}" if input.truth else ""
+
+
+def final_outputs():
+    outputs = [
         f"{RESULTS}/comparison.tsv",
         f"{RESULTS}/comparison.md",
+        f"{RESULTS}/stability.tsv",
         f"{RESULTS}/figures/heatmaps.png",
         f"{RESULTS}/figures/heatmaps.svg",
+        f"{RESULTS}/figures/paths.png",
+        f"{RESULTS}/figures/training.png",
+        f"{RESULTS}/figures/weights_over_epochs.png",
+        f"{RESULTS}/figures/stability.png",
     ]
+    if SIMULATED:
+        outputs.append(f"{RESULTS}/truth_check.tsv")
+    if USES_GENOTYPES and GENETIC_FEATURE_SETS:
+        outputs += [f"{RESULTS}/snp_importance.tsv", f"{RESULTS}/figures/manhattan.png"]
+        if SIMULATED:
+            outputs.append(f"{RESULTS}/snp_truth.tsv")
+    return outputs

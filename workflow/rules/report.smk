@@ -1,9 +1,12 @@
-# The comparison table and the first-layer heat maps, also shown in the Snakemake HTML report.
+# Tables and figures of the results, all of them in the Snakemake HTML report (aggregate results only).
 
 
 rule compare:
     input:
-        all_metrics(),
+        metrics=all_metrics(),
+        predictions=[m.replace("metrics.tsv", "predictions.tsv") for m in all_metrics()],
+        features=multiext(f"{RESULTS}/features/", "columns.tsv", "preprocessing.json"),
+        truth=truth_file(),
     output:
         tsv=report(
             f"{RESULTS}/comparison.tsv",
@@ -11,14 +14,37 @@ rule compare:
             category="Comparison",
         ),
         md=f"{RESULTS}/comparison.md",
+        stability=report(
+            f"{RESULTS}/stability.tsv",
+            caption="../report/stability_table.rst",
+            category="Selection",
+        ),
+        truth=(
+            report(
+                f"{RESULTS}/truth_check.tsv",
+                caption="../report/truth.rst",
+                category="Selection",
+            )
+            if SIMULATED
+            else []
+        ),
     log:
         f"{LOGS}/compare.log",
     benchmark:
         f"{BENCHMARKS}/compare.tsv"
     conda:
         "../../envs/riata.yaml"
+    params:
+        features=folder_of_input_features,
+        truth=truth_option,
+        out_truth=(
+            f"--out-truth {shlex.quote(f'{RESULTS}/truth_check.tsv')}"
+            if SIMULATED
+            else ""
+        ),
     shell:
-        "riata compare {input:q} --out-tsv {output.tsv:q} --out-md {output.md:q} 2> {log:q}"
+        "riata compare {input.metrics:q} --features {params.features:q} {params.truth} --out-tsv {output.tsv:q}"
+        " --out-md {output.md:q} --out-stability {output.stability:q} {params.out_truth} 2> {log:q}"
 
 
 rule heatmaps:
@@ -39,3 +65,87 @@ rule heatmaps:
         "../../envs/riata.yaml"
     shell:
         "riata heatmaps {input:q} --out-png {output.png:q} --out-svg {output.svg:q} 2> {log:q}"
+
+
+rule figures:
+    input:
+        **figure_inputs(),
+    output:
+        paths=report(
+            f"{RESULTS}/figures/paths.png",
+            caption="../report/paths.rst",
+            category="Figures",
+        ),
+        training=report(
+            f"{RESULTS}/figures/training.png",
+            caption="../report/training.rst",
+            category="Figures",
+        ),
+        weights=report(
+            f"{RESULTS}/figures/weights_over_epochs.png",
+            caption="../report/weights.rst",
+            category="Figures",
+        ),
+        stability=report(
+            f"{RESULTS}/figures/stability.png",
+            caption="../report/stability.rst",
+            category="Selection",
+        ),
+    log:
+        f"{LOGS}/figures.log",
+    benchmark:
+        f"{BENCHMARKS}/figures.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    params:
+        models=model_dirs_of,
+        weights=weights_dir_of,
+    shell:
+        "riata figures {params.models} --stability {input.stability:q} --weights-model {params.weights:q}"
+        " --out-paths {output.paths:q} --out-training {output.training:q} --out-weights {output.weights:q}"
+        " --out-stability {output.stability:q} 2> {log:q}"
+
+
+if USES_GENOTYPES and GENETIC_FEATURE_SETS:
+
+    rule snps:
+        input:
+            layers=snp_inputs(),
+            loadings=f"{RESULTS}/embedding/loadings.tsv",
+            truth=truth_file(),
+        output:
+            tsv=report(
+                f"{RESULTS}/snp_importance.tsv",
+                caption="../report/snps.rst",
+                category="SNPs",
+            ),
+            png=report(
+                f"{RESULTS}/figures/manhattan.png",
+                caption="../report/manhattan.rst",
+                category="SNPs",
+            ),
+            truth=(
+                report(
+                    f"{RESULTS}/snp_truth.tsv",
+                    caption="../report/snp_truth.rst",
+                    category="SNPs",
+                )
+                if SIMULATED
+                else []
+            ),
+        log:
+            f"{LOGS}/snps.log",
+        benchmark:
+            f"{BENCHMARKS}/snps.tsv"
+        conda:
+            "../../envs/riata.yaml"
+        params:
+            truth=truth_option,
+            out_truth=(
+                f"--out-truth {shlex.quote(f'{RESULTS}/snp_truth.tsv')}"
+                if SIMULATED
+                else ""
+            ),
+        shell:
+            "riata snps {input.layers:q} --loadings {input.loadings:q} {params.truth} --out-tsv {output.tsv:q}"
+            " --out-png {output.png:q} {params.out_truth} 2> {log:q}"
