@@ -27,7 +27,7 @@ def example(n=12):
 
 
 def build(clinical, split, components):
-    return build_design(ClinicalTable(clinical, ["0", "1"]), SPEC, split, components)
+    return build_design(ClinicalTable(clinical, ["0", "1"], SPEC), split, components)
 
 
 def test_columns_are_named_and_grouped_genetic_first():

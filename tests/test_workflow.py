@@ -1,10 +1,15 @@
-"""The Snakemake workflow end to end on a tiny simulated cohort, then a re-run that has nothing to do."""
+"""The Snakemake workflow end to end: a tiny simulated cohort (outputs, a re-run with nothing to do, the
+HTML report in a browser, identical results from scratch and after an interrupted run), the tabular
+demo without genotypes, and a messy cohort adapted by editing a copy of config/template.yaml only."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -26,18 +31,31 @@ TINY_CONFIG = {
 }
 
 
+ENVIRONMENT = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def snakemake_command(workdir, *arguments):
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+            "--configfile", str(workdir / "config.yaml"), "--cores", "2", *arguments]  # fmt: skip
+
+
 def snakemake(workdir, *arguments):
-    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(workdir / "config.yaml"), "--cores", "2", *arguments]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, env=environment)
+    return subprocess.run(snakemake_command(workdir, *arguments), capture_output=True, text=True, env=ENVIRONMENT)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The tiny workflow run once, uninterrupted; later tests compare their runs with it."""
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir
 
 
 @pytest.mark.workflow
-def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tmp_path):
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
-    first = snakemake(tmp_path)
-    assert first.returncode == 0, first.stderr[-5000:]
+def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tiny_run):
+    tmp_path = tiny_run
 
     results = tmp_path / "results" / "tiny"
     comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
@@ -141,3 +159,86 @@ def open_in_headless_chromium(report: Path, screenshot: Path) -> dict:
         }
     finally:
         driver.quit()
+
+
+@pytest.mark.workflow
+def test_the_same_config_from_scratch_gives_the_same_comparison(tiny_run, tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = (tiny_run / "results" / "tiny" / "comparison.tsv").read_bytes()
+    assert (tmp_path / "results" / "tiny" / "comparison.tsv").read_bytes() == expected
+
+
+@pytest.mark.workflow
+def test_a_run_killed_during_training_completes_with_the_same_results(tiny_run, tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+    process = subprocess.Popen(snakemake_command(tmp_path), env=ENVIRONMENT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    models = tmp_path / "results" / "tiny" / "models"
+    deadline = time.monotonic() + 300
+    while not any(models.rglob("metrics.tsv")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    assert process.poll() is None, "the workflow finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)  # snakemake and the training jobs it started, mid-training
+    process.wait()
+    assert not (tmp_path / "results" / "tiny" / "comparison.tsv").exists()
+    # A killed snakemake leaves its lock: --unlock, then --rerun-incomplete redoes the interrupted jobs.
+    assert snakemake(tmp_path, "--unlock").returncode == 0
+    resumed = snakemake(tmp_path, "--rerun-incomplete")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    expected = (tiny_run / "results" / "tiny" / "comparison.tsv").read_bytes()
+    assert (tmp_path / "results" / "tiny" / "comparison.tsv").read_bytes() == expected
+
+
+def messy_cohort(tiny_cohort: Path, folder: Path) -> None:
+    """The tiny cohort as another centre might deliver it: other column names, text categories, missing
+    values, another sample order, a CSV file, 6 samples without genotypes and 4 genotyped samples without
+    clinical data."""
+    rng = np.random.default_rng(5)
+    table = pd.read_csv(tiny_cohort / "clinical.tsv", sep="\t")
+    table = table.rename(columns={"sample_id": "patient", "CHD": "coronary_event", "AGE": "age_years",
+                                  "SYSBP": "systolic", "TOTCHOL": "cholesterol", "DIABETES": "diabetic",
+                                  "favorite_color": "colour"})  # fmt: skip
+    table["coronary_event"] = table["coronary_event"].map({1: "event", 0: "no event"})
+    table["diabetic"] = table["diabetic"].map({1: "yes", 0: "no"})
+    table.loc[rng.random(len(table)) < 0.05, "cholesterol"] = np.nan
+    table = table.drop(index=table.index[:4])  # genotyped, no clinical data
+    extra = table.iloc[:6].assign(patient=[f"NEW{i}" for i in range(6)])  # clinical data, no genotypes
+    table = pd.concat([table, extra]).sample(frac=1, random_state=1)
+    table[["patient", "coronary_event", "age_years", "systolic", "cholesterol", "diabetic", "colour"]].to_csv(
+        folder / "patients.csv", index=False
+    )
+
+
+@pytest.mark.workflow
+def test_a_new_cohort_runs_by_editing_a_copy_of_the_template(tiny_cohort, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    messy_cohort(tiny_cohort, data)
+    for suffix in (".bed", ".bim", ".fam"):
+        (data / f"genotypes{suffix}").write_bytes((tiny_cohort / f"genotypes{suffix}").read_bytes())
+    config = yaml.safe_load((ROOT / "config" / "template.yaml").read_text())
+    config["cohort"] = "messy"
+    config["clinical"].update(path="data/patients.csv", id_column="patient", outcome="coronary_event",
+                              positive_label="event", numeric=["age_years", "systolic", "cholesterol"],
+                              categorical=["diabetic", "colour"])  # fmt: skip
+    config["genotypes"]["path"] = "data/genotypes"
+    config["split"]["min_matched"] = 100
+    config["embedding"]["n_components"] = 4
+    config["training"].update(seeds=[1], penalties=["none", "group_lasso"], max_epochs=40, n_lambdas=3)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    checked = subprocess.run([sys.executable, "-m", "riata", "check", "--config", "config.yaml"], cwd=tmp_path,
+                             capture_output=True, text=True, env=ENVIRONMENT)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "156 in both files, 6 only in the clinical table, 4 only genotyped" in checked.stdout
+    assert "outcome coronary_event (binary): no event:" in checked.stdout
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stderr[-5000:]
+    results = tmp_path / "results" / "messy"
+    split = pd.read_csv(results / "split.tsv", sep="\t")
+    assert len(split) == 156 and not split["sample_id"].str.startswith("NEW").any()
+    comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
+    assert len(comparison) == 3 * 2
+    columns = pd.read_csv(results / "features" / "columns.tsv", sep="\t")
+    assert {"diabetic_no", "diabetic_yes", "colour_red"} <= set(columns["column"])

@@ -37,9 +37,14 @@ def _add_clinical_arguments(parser: argparse.ArgumentParser, *, covariates: bool
     )
     parser.add_argument("--positive-label", default="1", help="binary outcome: label of cases (default: 1)")
     parser.add_argument("--fid-column", help="family id column: match samples on FID and IID (default: IID only)")
+    parser.add_argument("--missing", choices=["impute", "refuse"], default="impute",
+                        help="missing covariate values: impute (fitted on training samples) or refuse")  # fmt: skip
     if covariates:
         parser.add_argument("--numeric", nargs="*", default=[], help="numeric covariate columns")
         parser.add_argument("--categorical", nargs="*", default=[], help="categorical covariate columns")
+        parser.add_argument("--numeric-imputation", choices=["median", "mean"], default="median")
+        parser.add_argument("--categorical-imputation", choices=["most_frequent", "missing_level"],
+                            default="most_frequent")  # fmt: skip
 
 
 def _clinical_spec(arguments: argparse.Namespace) -> ClinicalSpec:
@@ -51,6 +56,9 @@ def _clinical_spec(arguments: argparse.Namespace) -> ClinicalSpec:
         positive_label=arguments.positive_label,
         outcome_type=arguments.outcome_type,
         fid_column=arguments.fid_column,
+        missing=arguments.missing,
+        numeric_imputation=getattr(arguments, "numeric_imputation", "median"),
+        categorical_imputation=getattr(arguments, "categorical_imputation", "most_frequent"),
     )
 
 
@@ -67,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"riata {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    check = verbs.add_parser("check", help="validate a workflow config and preview its inputs")
+    check.add_argument("--config", required=True, help="config YAML file")
+
+    convert = verbs.add_parser("convert", help="convert PLINK 2 / VCF / BCF genotypes to PLINK 1 with plink2")
+    convert.add_argument("--format", required=True, choices=["pgen", "vcf", "bcf"], help="input format")
+    convert.add_argument("--input", required=True, help="pgen prefix, or .vcf/.vcf.gz/.bcf file")
+    convert.add_argument("--out", required=True, help="prefix of the .bed/.bim/.fam to write")
+    convert.add_argument("--threads", type=int, default=1, help="plink2 threads")
 
     simulate = verbs.add_parser("simulate", help="simulate a clinical + genetic cohort with known truth")
     simulate.add_argument("--out", required=True, help="folder for clinical.tsv, genotypes.* and truth.tsv")
@@ -150,7 +167,16 @@ def run(arguments: argparse.Namespace) -> None:
     """Dispatch a parsed command line to its step (imported here: each verb loads only what it needs)."""
     from riata import steps
 
-    if arguments.verb == "simulate":
+    if arguments.verb == "check":
+        print(steps.check(config_path=arguments.config))
+    elif arguments.verb == "convert":
+        steps.convert_genotypes(
+            source=arguments.input,
+            genotype_format=arguments.format,
+            out_prefix=arguments.out,
+            threads=arguments.threads,
+        )
+    elif arguments.verb == "simulate":
         steps.simulate(settings_from_arguments(arguments, SimulationSettings), arguments.out)
     elif arguments.verb == "split":
         steps.split_samples(

@@ -209,13 +209,17 @@ def randomized_pca(
     is spilled to a temporary file in ``spill_dir``, which distributed workers must share.
     """
     n_train, n_variants = len(train_rows), len(variant_index)
-    width = n_components + oversampling
-    if n_components < 1 or power_iterations < 1 or power_iterations * width > min(n_train, n_variants):
+    room = min(n_train, n_variants)  # the Krylov basis cannot be wider than the training matrix's rank
+    if n_components < 1 or power_iterations < 1 or n_components > room:
         raise RiataError(
-            f"embed: {n_components} components + {oversampling} oversampling with {power_iterations} iterations "
-            f"(at least 1) need at least {power_iterations * width} training samples and variants; have "
-            f"{n_train} samples and {n_variants} variants"
+            f"embed: {n_components} components need at least {n_components} training samples and variants "
+            f"(and at least one iteration); have {n_train} samples and {n_variants} variants"
         )
+    width = min(n_components + oversampling, room)
+    if power_iterations * width > room:
+        log.info("embed: %d iterations of width %d exceed %d dimensions; using %d", power_iterations, width, room,
+                 max(room // width, 1))  # fmt: skip
+        power_iterations = max(room // width, 1)
     blocks = blocks_of(np.asarray(variant_index), np.asarray(a1_freq), block_variants)
     train_rows, other_rows = np.asarray(train_rows), np.asarray(other_rows)
     delayed = dask.delayed

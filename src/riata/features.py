@@ -39,9 +39,14 @@ class DesignMatrices:
 
 
 def _clinical_transformer(spec: ClinicalSpec) -> ColumnTransformer:
-    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    numeric = make_pipeline(SimpleImputer(strategy=spec.numeric_imputation), StandardScaler())
+    level_imputer = (
+        SimpleImputer(strategy="most_frequent")
+        if spec.categorical_imputation == "most_frequent"
+        else SimpleImputer(strategy="constant", fill_value="missing")
+    )
     categorical = make_pipeline(
-        SimpleImputer(strategy="most_frequent"),
+        level_imputer,
         OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
     )
     return ColumnTransformer(
@@ -77,9 +82,7 @@ def _fitted_parameters(
     return parameters
 
 
-def build_design(
-    table: ClinicalTable, spec: ClinicalSpec, split: pd.Series, components: pd.DataFrame | None
-) -> DesignMatrices:
+def build_design(table: ClinicalTable, split: pd.Series, components: pd.DataFrame | None) -> DesignMatrices:
     """Fit preprocessing on training samples and transform every split.
 
     ``table`` comes from :func:`riata.io.clinical.read_clinical`; ``split`` maps sample id to
@@ -87,7 +90,7 @@ def build_design(
     analyses. Genetic columns come first, as in the case study's heat maps. ``parameters`` records
     what was fitted, and the outcome's type and class labels.
     """
-    clinical = table.frame
+    clinical, spec = table.frame, table.spec
     missing = split.index.difference(clinical.index)
     if len(missing):
         raise RiataError(f"features: sample {missing[0]!r} of the split is not in the clinical table")

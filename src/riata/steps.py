@@ -17,7 +17,7 @@ import pandas as pd
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec, read_clinical
 from riata.io.tables import atomic_outputs, read_table, write_table
-from riata.settings import SPLITS, EmbeddingSettings, SimulationSettings, TrainSettings
+from riata.settings import FEATURE_SETS, PENALTIES, SPLITS, EmbeddingSettings, SimulationSettings, TrainSettings
 
 # Heavy libraries (torch, dask, scikit-learn, matplotlib, msprime) are imported inside the steps that
 # use them, so that each `riata <verb>` job starts in the time its own work needs.
@@ -32,6 +32,101 @@ def simulate(settings: SimulationSettings, out_dir: str) -> None:
     from riata.simulate import simulate as simulate_data
 
     simulate_data(settings, out_dir)
+
+
+def clinical_spec_of(config: dict) -> ClinicalSpec:
+    """The ClinicalSpec a workflow config describes."""
+    clinical = config["clinical"]
+    names = ["id_column", "outcome", "numeric", "categorical", "positive_label", "outcome_type", "fid_column",
+             "missing", "numeric_imputation", "categorical_imputation"]  # fmt: skip
+    return ClinicalSpec(**{name: clinical[name] for name in names if name in clinical})
+
+
+def check(*, config_path: str) -> str:
+    """Validate a config (with the schema of the workflow around it) and describe its inputs."""
+    import yaml
+
+    from riata.config import find_schema, load_schema, validate_config
+
+    path = Path(config_path)
+    if not path.is_file():
+        raise RiataError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise RiataError(f"{path}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    config = validate_config(raw, source=str(path), schema=load_schema(find_schema(Path.cwd())))
+    lines = [f"{path}: valid; cohort {config['cohort']!r}, results in results/{config['cohort']}/"]
+    if config["simulate"]["enabled"]:
+        lines.append(f"simulated data ({config['simulate']['kind']}): no input files to read")
+        return "\n".join(lines)
+    table = read_clinical(config["clinical"]["path"], clinical_spec_of(config))
+    frame, spec = table.frame, table.spec
+    lines.append(f"clinical table {config['clinical']['path']}: {len(frame)} samples with an outcome")
+    if spec.outcome_type == "continuous":
+        values = frame[OUTCOME]
+        lines.append(f"  outcome {spec.outcome}: mean {values.mean():.4g}, sd {values.std():.4g}, "
+                     f"range {values.min():.4g} .. {values.max():.4g}")  # fmt: skip
+    else:
+        counts = frame[OUTCOME].value_counts().sort_index()
+        balance = ", ".join(f"{table.classes[code]}: {n} ({100 * n / len(frame):.1f}%)" for code, n in counts.items())
+        lines.append(f"  outcome {spec.outcome} ({spec.outcome_type}): {balance}")
+    declared = bool(config["clinical"]["numeric"] or config["clinical"]["categorical"])
+    lines.append(f"  covariates ({'declared' if declared else 'inferred: declare them to change a type'}):")
+    for column in spec.covariates:
+        kind = "numeric" if column in spec.numeric else f"categorical, {frame[column].nunique()} levels"
+        lines.append(f"    {column}: {kind}, {100 * frame[column].isna().mean():.1f}% missing")
+    genetic = any(fs != "clinical" for fs in config["training"]["feature_sets"])
+    if genetic and config["genotypes"]["format"] == "bed":
+        from riata.io.plink import plink_paths, read_fam
+
+        paths = plink_paths(config["genotypes"]["path"])
+        fam = read_fam(paths["fam"], use_fid=spec.fid_column is not None)
+        with open(paths["bim"]) as bim:
+            n_variants = sum(1 for _ in bim)
+        in_both = frame.index.isin(fam["sample_id"]).sum()
+        lines.append(f"genotypes {config['genotypes']['path']}: {len(fam)} samples x {n_variants} variants")
+        lines.append(f"  samples: {in_both} in both files, {len(frame) - in_both} only in the clinical table, "
+                     f"{len(fam) - in_both} only genotyped")  # fmt: skip
+    elif genetic:
+        lines.append(f"genotypes {config['genotypes']['path']} ({config['genotypes']['format']}): converted to "
+                     "PLINK 1 by the workflow's first step")  # fmt: skip
+    return "\n".join(lines)
+
+
+def convert_genotypes(*, source: str, genotype_format: str, out_prefix: str, threads: int) -> None:
+    """Convert PLINK 2 (pgen/pvar/psam), VCF or BCF genotypes to a PLINK 1 fileset with plink2.
+
+    VCF sample ids become IIDs. Only biallelic variants are kept (--max-alleles 2); a variant without
+    an id gets chrom:pos:ref:alt. The three files appear together, or not at all.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    plink2 = shutil.which("plink2")
+    if plink2 is None:
+        raise RiataError("plink2 not found; it converts pgen/vcf/bcf genotypes (Debian: apt-get install plink2)")
+    inputs = {"pgen": ["--pfile", source], "vcf": ["--vcf", source], "bcf": ["--bcf", source]}
+    if genotype_format not in inputs:
+        raise RiataError(f"unknown genotype format {genotype_format!r}; choose from bed, pgen, vcf, bcf")
+    required = [f"{source}.{s}" for s in ("pgen", "pvar", "psam")] if genotype_format == "pgen" else [source]
+    for path in required:
+        if not Path(path).is_file():
+            raise RiataError(f"{path}: genotype file not found")
+    out = Path(out_prefix)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".convert-") as scratch:
+        command = [plink2, *inputs[genotype_format], "--max-alleles", "2", "--set-missing-var-ids", "@:#:$r:$a",
+                   "--make-bed", "--threads", str(threads), "--out", f"{scratch}/converted"]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            reason = next((line for line in result.stdout.splitlines() if line.startswith("Error")), "see its log")
+            raise RiataError(f"{source}: plink2 could not read the {genotype_format} input: {reason}")
+        log.info("plink2: %s", " ".join(line for line in result.stdout.splitlines() if "variants" in line)[:300])
+        with atomic_outputs([f"{out}.{s}" for s in ("bed", "bim", "fam")]) as temporaries:
+            for suffix, temporary in zip(("bed", "bim", "fam"), temporaries, strict=True):
+                shutil.move(f"{scratch}/converted.{suffix}", temporary)
 
 
 def read_split(path: str | Path) -> pd.Series:
@@ -57,7 +152,7 @@ def split_samples(
     from riata.io.plink import read_fam
     from riata.split import match_samples, stratified_split
 
-    clinical = read_clinical(clinical_path, spec).frame
+    clinical = read_clinical(clinical_path, spec, covariates=False).frame
     ids = clinical.index.tolist()
     if fam_path is not None:
         fam = read_fam(fam_path, use_fid=spec.fid_column is not None)
@@ -202,7 +297,7 @@ def build_features(
     components = None
     if components_path is not None:
         components = read_table(components_path, dtype={"sample_id": str}).set_index("sample_id")
-    design = build_design(clinical, spec, split, components)
+    design = build_design(clinical, split, components)
     out = Path(out_dir)
     names = [*FEATURE_TABLES.values(), "columns.tsv", "preprocessing.json"]
     with atomic_outputs([out / name for name in names]) as paths:
@@ -270,6 +365,11 @@ def train_models(
     from riata.tasks import Task
     from riata.train import fit_penalty
 
+    settings.validate()  # names and settings first, before reading any file
+    if penalty not in PENALTIES:
+        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
+    if feature_set not in FEATURE_SETS:
+        raise RiataError(f"unknown feature set {feature_set!r}; choose from {', '.join(FEATURE_SETS)}")
     torch.set_num_threads(threads)
     tables, all_columns, parameters = read_features(features_dir)
     outcome = parameters["outcome"]

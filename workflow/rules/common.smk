@@ -7,6 +7,17 @@ import shlex
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from riata.config import load_schema, validate_config
+from riata.errors import RiataError
+
+# riata's check first: it names the key at fault and the nearest valid key for a misspelt one.
+try:
+    validate_config(
+        config,
+        schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")),
+    )
+except RiataError as error:
+    raise WorkflowError(f"ERROR: {error}") from None
 validate(config, schema="../schemas/config.schema.yaml")
 
 # conda users (--use-conda): envs/riata.yaml installs riata from this checkout through this variable.
@@ -38,19 +49,7 @@ HEATMAP_FEATURE_SET = (
     "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
 )
 
-if SIMULATED and SIMULATION_KIND != "cohort" and USES_GENOTYPES:
-    raise WorkflowError(
-        f"config: simulate.kind {SIMULATION_KIND} has no genotypes; use feature_sets: [clinical]"
-    )
-if not SIMULATED:
-    if not config["clinical"]["path"]:
-        raise WorkflowError(
-            "config: clinical.path is required unless simulate.enabled is true"
-        )
-    if USES_GENOTYPES and not config["genotypes"]["prefix"]:
-        raise WorkflowError(
-            "config: genotypes.prefix is required for genetic feature sets"
-        )
+GENOTYPE_FORMAT = config["genotypes"]["format"]
 
 
 wildcard_constraints:
@@ -81,9 +80,20 @@ def clinical_table():
 
 
 def genotype_prefix():
-    return (
-        f"{RESULTS}/simulated/genotypes" if SIMULATED else config["genotypes"]["prefix"]
-    )
+    """The PLINK 1 fileset the workflow reads: simulated, given, or converted from pgen/vcf/bcf."""
+    if SIMULATED:
+        return f"{RESULTS}/simulated/genotypes"
+    if GENOTYPE_FORMAT == "bed":
+        return config["genotypes"]["path"]
+    return f"{RESULTS}/genotypes/converted"
+
+
+def conversion_inputs():
+    """The files `riata convert` reads for the configured format."""
+    path = config["genotypes"]["path"]
+    if GENOTYPE_FORMAT == "pgen":
+        return multiext(path, ".pgen", ".pvar", ".psam")
+    return [path]
 
 
 def simulated_outputs():
@@ -121,8 +131,8 @@ def analysis_split():
 
 
 def covariate_options():
-    clinical = config["clinical"]
-    return options(clinical, ["numeric", "categorical"])
+    names = ["numeric", "categorical", "numeric_imputation", "categorical_imputation"]
+    return options(config["clinical"], names)
 
 
 def simulate_options():

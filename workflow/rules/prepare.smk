@@ -79,3 +79,27 @@ rule features:
     shell:
         "riata features --clinical {input.clinical:q} {params.clinical} {params.covariates}"
         " --split {input.split:q} {params.components} --out-dir {params.out:q} 2> {log:q}"
+
+
+if not SIMULATED and GENOTYPE_FORMAT != "bed":
+
+    rule convert:
+        input:
+            conversion_inputs(),
+        output:
+            multiext(f"{RESULTS}/genotypes/converted", ".bed", ".bim", ".fam"),
+        log:
+            f"{LOGS}/convert.log",
+        benchmark:
+            f"{BENCHMARKS}/convert.tsv"
+        conda:
+            "../../envs/riata.yaml"
+        # plink2's own threads.
+        threads: 2
+        params:
+            source=config["genotypes"]["path"],
+            format=GENOTYPE_FORMAT,
+            out=f"{RESULTS}/genotypes/converted",
+        shell:
+            "riata convert --format {params.format} --input {params.source:q} --out {params.out:q}"
+            " --threads {threads} 2> {log:q}"

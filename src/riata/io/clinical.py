@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -33,10 +33,18 @@ class ClinicalSpec:
     positive_label: str = "1"
     outcome_type: str = "binary"
     fid_column: str | None = None  # when set, samples are keyed FID_IID, as the .fam with FID matching
+    missing: str = "impute"  # impute (fitted on training samples) or refuse
+    numeric_imputation: str = "median"  # or mean
+    categorical_imputation: str = "most_frequent"  # or missing_level
 
     def __post_init__(self):
         if self.outcome_type not in OUTCOME_TYPES:
             raise RiataError(f"unknown outcome type {self.outcome_type!r}; choose from {', '.join(OUTCOME_TYPES)}")
+        choices = {"missing": ("impute", "refuse"), "numeric_imputation": ("median", "mean"),
+                   "categorical_imputation": ("most_frequent", "missing_level")}  # fmt: skip
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise RiataError(f"clinical: {name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
 
     @property
     def covariates(self) -> list[str]:
@@ -108,10 +116,27 @@ class ClinicalTable:
 
     frame: pd.DataFrame
     classes: list[str]
+    spec: ClinicalSpec  # as given, or with the covariates and their types inferred
 
 
-def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> ClinicalTable:
-    """Read and check the clinical table; every problem is a RiataError naming the file and column."""
+def infer_covariates(table: pd.DataFrame, spec: ClinicalSpec) -> ClinicalSpec:
+    """Every column but the id, outcome and family id as a covariate: numeric when all its values are
+    numbers, categorical otherwise."""
+    reserved = {spec.id_column, spec.outcome, spec.fid_column}
+    numeric, categorical = [], []
+    for column in (c for c in table.columns if c not in reserved):
+        values = table[column]
+        is_numeric = values.notna().any() and not (pd.to_numeric(values, errors="coerce").isna() & values.notna()).any()
+        (numeric if is_numeric else categorical).append(str(column))
+    log.info("inferred covariates: numeric %s; categorical %s", numeric or "none", categorical or "none")
+    return replace(spec, numeric=numeric, categorical=categorical)
+
+
+def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bool = True) -> ClinicalTable:
+    """Read and check the clinical table; every problem is a RiataError naming the file and column.
+
+    With ``covariates`` False only the ids and the outcome are read (and none are inferred).
+    """
     text_columns = [c for c in (spec.id_column, spec.fid_column) if c]
     table = read_table(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
     roles = [("id column", spec.id_column), ("outcome column", spec.outcome)]
@@ -122,6 +147,10 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> ClinicalTable:
             raise RiataError(
                 f"{path}: {role} {column!r} not found (columns: {', '.join(map(str, table.columns[:12]))})"
             )
+    if not covariates:
+        spec = replace(spec, numeric=[], categorical=[])
+    elif not spec.covariates:
+        spec = infer_covariates(table, spec)
     for column in spec.covariates:
         if column not in table.columns:
             raise RiataError(f"{path}: declared covariate column {column!r} not found")
@@ -144,10 +173,15 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec) -> ClinicalTable:
     for column in spec.covariates:
         if frame[column].isna().all():
             raise RiataError(f"{path}: covariate column {column!r} has no values (all missing)")
+        if spec.missing == "refuse" and frame[column].isna().any():
+            line = int(np.flatnonzero(frame[column].isna().to_numpy())[0]) + 2
+            raise RiataError(
+                f"{path}: line {line}: column {column!r} has a missing value and clinical.missing is refuse"
+            )
 
     missing_outcome = frame[OUTCOME].isna()
     if missing_outcome.any():
         log.warning("%s: %d sample(s) with a missing outcome are left out", path, int(missing_outcome.sum()))
         frame = frame[~missing_outcome]
     frame[OUTCOME] = frame[OUTCOME].astype(float if spec.outcome_type == "continuous" else int)
-    return ClinicalTable(frame, classes)
+    return ClinicalTable(frame, classes, spec)

@@ -68,8 +68,10 @@ def require_file(path: str | os.PathLike, what: str = "input file") -> Path:
 
 
 def read_table(path: str | os.PathLike, **read_csv_options) -> pd.DataFrame:
-    """Read a delimited table; the separator comes from the file name."""
+    """Read a table: .parquet, or delimited with the separator implied by the file name."""
     path = require_file(path, "table")
+    if path.suffix.lower() == ".parquet":
+        return _read_parquet(path, read_csv_options)
     try:
         return pd.read_csv(path, sep=separator_for(path), **read_csv_options)
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -82,3 +84,13 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, float_format: s
     """Write ``frame`` without its index, atomically; the separator comes from the file name."""
     with atomic_output(path) as temporary:
         frame.to_csv(temporary, sep=separator_for(path), index=False, float_format=float_format)
+
+
+def _read_parquet(path: Path, options: dict) -> pd.DataFrame:
+    """A parquet table, with the read_csv options riata uses (dtype, usecols) applied afterwards."""
+    try:
+        frame = pd.read_parquet(path, columns=options.get("usecols"))
+    except Exception as error:  # pyarrow raises several types for files it cannot read
+        raise RiataError(f"{path}: cannot be read as parquet ({error})") from None
+    dtypes = {c: t for c, t in (options.get("dtype") or {}).items() if c in frame.columns}
+    return frame.astype(dtypes) if dtypes else frame
