@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from riata.settings import SimulationSettings
 from riata.simulate import simulate_cohort
@@ -28,3 +33,55 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} not installed; `make test` installs it with apt-get (needs root)")
     return path
+
+
+# The workflow, run with Snakemake in a scratch folder (tests/test_workflow.py, tests/test_slurm.py).
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY_CONFIG = {
+    "cohort": "tiny",
+    "simulate": {"enabled": True, "n_samples": 240, "n_snps": 2000, "n_demes": 2, "n_causal_snps": 10, "seed": 2},
+    "clinical": {
+        "id_column": "sample_id",
+        "outcome": "CHD",
+        "numeric": ["SEX", "AGE", "SYSBP", "TOTCHOL", "CURSMOKE", "lucky_number"],
+        "categorical": ["DIABETES", "favorite_color", "favorite_animal"],
+    },
+    "embedding": {"n_components": 5},
+    "training": {"seeds": [1, 2], "hidden_layers": [8], "max_epochs": 40, "patience": 10, "n_lambdas": 4},
+}
+# Fewer jobs, for the runs that only compare results: determinism, recovery, SLURM.
+SMALL_CONFIG = {
+    **TINY_CONFIG,
+    "cohort": "small",
+    "training": {**TINY_CONFIG["training"], "feature_sets": ["clinical_genetic"], "penalties": ["none", "group_lasso"]},
+}  # fmt: skip
+
+
+ENVIRONMENT = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def snakemake_command(workdir, *arguments, cores: bool = True):
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+            "--configfile", str(workdir / "config.yaml"), *(["--cores", "2"] if cores else []), *arguments]  # fmt: skip
+
+
+def snakemake(workdir, *arguments):
+    return subprocess.run(snakemake_command(workdir, *arguments), capture_output=True, text=True, env=ENVIRONMENT)
+
+
+def run_once(folder: Path, config: dict) -> Path:
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(folder)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """The small workflow run once, uninterrupted: the reference for determinism, recovery and SLURM."""
+    return run_once(tmp_path_factory.mktemp("small_run"), SMALL_CONFIG)
+
+
+def comparison_of(folder: Path, cohort: str = "small") -> bytes:
+    return (folder / "results" / cohort / "comparison.tsv").read_bytes()

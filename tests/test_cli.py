@@ -8,8 +8,22 @@ import pandas as pd
 import pytest
 
 from riata.cli import build_parser
+from riata.steps import SEED_FILES
 
-VERBS = ["simulate", "split", "qc", "embed", "features", "train", "compare", "heatmaps"]
+VERBS = [
+    "check",
+    "convert",
+    "simulate",
+    "split",
+    "qc",
+    "embed",
+    "features",
+    "train",
+    "compare",
+    "heatmaps",
+    "figures",
+    "snps",
+]
 
 
 def riata(*arguments, cwd=None):
@@ -89,10 +103,9 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
         result = riata(*train, "--penalty", penalty, "--out-dir", work / "models" / penalty)
         assert result.returncode == 0, result.stderr
     metrics = [work / "models" / p / f"seed{s}" / "metrics.tsv" for p in ["none", "group_lasso"] for s in [1, 2]]
-    assert (
-        riata("compare", *metrics, "--out-tsv", work / "comparison.tsv", "--out-md", work / "comparison.md").returncode
-        == 0
-    )
+    compared = riata("compare", *metrics, "--features", work / "features", "--out-tsv", work / "comparison.tsv",
+                     "--out-md", work / "comparison.md", "--out-stability", work / "stability.tsv")  # fmt: skip
+    assert compared.returncode == 0, compared.stderr
     layers = [work / "models" / p / "seed1" / "first_layer.tsv" for p in ["none", "group_lasso"]]
     assert riata("heatmaps", *layers, "--out-png", work / "h.png", "--out-svg", work / "h.svg").returncode == 0
 
@@ -108,9 +121,7 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
     layer = pd.read_csv(layers[0], sep="\t", index_col="input")
     assert layer.index.tolist()[:5] == ["genetic_0", "genetic_1", "genetic_2", "genetic_3", "AGE"]
     assert (work / "h.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in (work / "models" / "none" / "seed1").iterdir()) == sorted(
-        ["metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt"]
-    )
+    assert sorted(p.name for p in (work / "models" / "none" / "seed1").iterdir()) == sorted(SEED_FILES)
 
 
 def test_unknown_penalty_writes_nothing(tiny_cohort, tmp_path):

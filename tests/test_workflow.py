@@ -13,44 +13,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import require_tool
-
-ROOT = Path(__file__).resolve().parents[1]
-
-TINY_CONFIG = {
-    "cohort": "tiny",
-    "simulate": {"enabled": True, "n_samples": 240, "n_snps": 2000, "n_demes": 2, "n_causal_snps": 10, "seed": 2},
-    "clinical": {
-        "id_column": "sample_id",
-        "outcome": "CHD",
-        "numeric": ["SEX", "AGE", "SYSBP", "TOTCHOL", "CURSMOKE", "lucky_number"],
-        "categorical": ["DIABETES", "favorite_color", "favorite_animal"],
-    },
-    "embedding": {"n_components": 5},
-    "training": {"seeds": [1, 2], "hidden_layers": [8], "max_epochs": 60, "patience": 10, "n_lambdas": 4},
-}
-
-
-ENVIRONMENT = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-
-
-def snakemake_command(workdir, *arguments):
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-            "--configfile", str(workdir / "config.yaml"), "--cores", "2", *arguments]  # fmt: skip
-
-
-def snakemake(workdir, *arguments):
-    return subprocess.run(snakemake_command(workdir, *arguments), capture_output=True, text=True, env=ENVIRONMENT)
+from conftest import (
+    ENVIRONMENT,
+    ROOT,
+    SMALL_CONFIG,
+    TINY_CONFIG,
+    comparison_of,
+    require_tool,
+    run_once,
+    snakemake,
+    snakemake_command,
+)
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """The tiny workflow run once, uninterrupted; later tests compare their runs with it."""
-    workdir = tmp_path_factory.mktemp("tiny_run")
-    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
-    result = snakemake(workdir)
-    assert result.returncode == 0, result.stderr[-5000:]
-    return workdir
+    """The tiny workflow, every feature set and penalty, run once."""
+    return run_once(tmp_path_factory.mktemp("tiny_run"), TINY_CONFIG)
 
 
 @pytest.mark.workflow
@@ -162,33 +141,28 @@ def open_in_headless_chromium(report: Path, screenshot: Path) -> dict:
 
 
 @pytest.mark.workflow
-def test_the_same_config_from_scratch_gives_the_same_comparison(tiny_run, tmp_path):
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
-    result = snakemake(tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    expected = (tiny_run / "results" / "tiny" / "comparison.tsv").read_bytes()
-    assert (tmp_path / "results" / "tiny" / "comparison.tsv").read_bytes() == expected
+def test_the_same_config_from_scratch_gives_the_same_comparison(small_run, tmp_path):
+    assert comparison_of(run_once(tmp_path, SMALL_CONFIG)) == comparison_of(small_run)
 
 
 @pytest.mark.workflow
-def test_a_run_killed_during_training_completes_with_the_same_results(tiny_run, tmp_path):
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY_CONFIG))
+def test_a_run_killed_during_training_completes_with_the_same_results(small_run, tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(SMALL_CONFIG))
     process = subprocess.Popen(snakemake_command(tmp_path), env=ENVIRONMENT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    models = tmp_path / "results" / "tiny" / "models"
+    models = tmp_path / "results" / "small" / "models"
     deadline = time.monotonic() + 300
     while not any(models.rglob("metrics.tsv")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.5)
     assert process.poll() is None, "the workflow finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGKILL)  # snakemake and the training jobs it started, mid-training
     process.wait()
-    assert not (tmp_path / "results" / "tiny" / "comparison.tsv").exists()
+    assert not (tmp_path / "results" / "small" / "comparison.tsv").exists()
     # A killed snakemake leaves its lock: --unlock, then --rerun-incomplete redoes the interrupted jobs.
     assert snakemake(tmp_path, "--unlock").returncode == 0
     resumed = snakemake(tmp_path, "--rerun-incomplete")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    expected = (tiny_run / "results" / "tiny" / "comparison.tsv").read_bytes()
-    assert (tmp_path / "results" / "tiny" / "comparison.tsv").read_bytes() == expected
+    assert comparison_of(tmp_path) == comparison_of(small_run)
 
 
 def messy_cohort(tiny_cohort: Path, folder: Path) -> None:

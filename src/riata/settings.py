@@ -96,7 +96,7 @@ class EmbeddingSettings:
     power_iterations: int = setting(7, "pca: block Krylov iterations, one pass over the .bed each")
     seed: int = setting(1, "seed of the random sketch or of the autoencoder's initialisation")
     scheduler: str | None = setting(
-        None, "pca: dask.distributed 'local' or a scheduler address; default: dask threads", type=str
+        None, "pca: dask.distributed 'local', 'slurm' (workers as SLURM jobs) or a scheduler address", type=str
     )
     autoencoder_epochs: int = setting(20, "autoencoder: passes over the training samples")
     autoencoder_batch_size: int = setting(64, "autoencoder: training samples per minibatch")

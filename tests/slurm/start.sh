@@ -5,19 +5,22 @@
 # Needs root and Debian's slurmctld slurmd slurm-client munge (make test installs them).
 set -euo pipefail
 folder=$(realpath -m "${1:?usage: start.sh FOLDER}")
-mkdir -p "$folder/state" "$folder/spool" "$folder/munge"
+mkdir -p "$folder/state" "$folder/spool"
 host=$(hostname -s)
 getent hosts "$host" >/dev/null || echo "127.0.0.1 $host" >> /etc/hosts
 
-# munge: the munge user's daemon, with its own socket, key and pid file in FOLDER.
-chown munge: "$folder/munge"
+# munge, at its standard socket (a configless slurmd authenticates before it has any configuration);
+# started as the munge user unless one already runs.
+mkdir -p /run/munge /var/log/munge /var/lib/munge
+chown munge: /run/munge /var/log/munge /var/lib/munge
 if [ ! -s /etc/munge/munge.key ]; then
     dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
     chown munge: /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
 fi
-socket="$folder/munge/munge.socket.2"
-runuser -u munge -- munged --force --socket="$socket" --pid-file="$folder/munge/munged.pid" \
-    --log-file="$folder/munge/munged.log" --seed-file="$folder/munge/munged.seed"
+if ! pgrep -x munged >/dev/null; then
+    runuser -u munge -- munged --force
+    cp /run/munge/munged.pid "$folder/munged.pid"
+fi
 
 # One node: the CPUs slurmd sees, and 90% of its memory (more drains the node).
 node=$(slurmd -C | head -1)
@@ -25,10 +28,10 @@ memory=$(echo "$node" | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
 cpus=$(echo "$node" | sed -n 's/.*CPUs=\([0-9]*\).*/\1/p')
 cat > "$folder/slurm.conf" <<CONF
 ClusterName=riata-tests
+SlurmctldParameters=enable_configless
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
-AuthInfo=socket=$socket
 CredType=cred/munge
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
@@ -54,7 +57,9 @@ CONF
 
 export SLURM_CONF="$folder/slurm.conf"
 slurmctld -f "$SLURM_CONF"
-slurmd -f "$SLURM_CONF"
+# Configless slurmd: it caches the controller's configuration and points its jobs' SLURM_CONF at it,
+# so srun inside a job (as Snakemake's SLURM executor uses) finds it without /etc/slurm.
+slurmd --conf-server 127.0.0.1
 for _ in $(seq 60); do
     if sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed)'; then
         echo "$SLURM_CONF"
