@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Workflow rules call `riata`; it lives in the virtual environment.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test lint system-deps clean
+.PHONY: setup demo case-study test lint system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --configfile config/config.yaml
+
+# The case study at full scale (3,000 x 500,000; the cohort is simulated once and kept), then the
+# figures of benchmarks/end_to_end.py: wall time and peak memory per rule.
+case-study: $(STAMP)
+	$(BIN)/snakemake --profile profiles/local --configfile config/case_study.yaml
+	$(BIN)/python benchmarks/end_to_end.py results/case_study
 
 # What the tests need from Debian (plink2, chromium, chromedriver); installed with apt-get when missing.
 system-deps:
