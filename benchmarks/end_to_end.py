@@ -18,30 +18,43 @@ from pathlib import Path
 import pandas as pd
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", help="results/<cohort> of a finished run")
-    folder = Path(parser.parse_args().results) / "benchmarks"
+def job_table(results: Path) -> pd.DataFrame:
+    """One row per finished job of a run: job, rule, seconds, max_rss_gb, end (epoch seconds)."""
+    folder = results / "benchmarks"
     rows = []
     for path in sorted(folder.rglob("*.tsv")):
         table = pd.read_csv(path, sep="\t")
         job = str(path.relative_to(folder).with_suffix(""))
         rows.append({"job": job, "rule": job.split("/")[0], "seconds": table["s"].iloc[-1],
                      "max_rss_gb": table["max_rss"].iloc[-1] / 1024, "end": path.stat().st_mtime})  # fmt: skip
-    jobs = pd.DataFrame(rows)
-    if jobs.empty:
+    if not rows:
         raise SystemExit(f"no benchmark files under {folder}")
-    per_rule = jobs.groupby("rule", sort=False).agg(jobs=("job", "size"), seconds=("seconds", "sum"),
-                                                    max_rss_gb=("max_rss_gb", "max"))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def per_rule(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Jobs, summed seconds and the largest peak RSS of each rule, in order of first appearance."""
+    return jobs.groupby("rule", sort=False).agg(jobs=("job", "size"), seconds=("seconds", "sum"),
+                                                max_rss_gb=("max_rss_gb", "max"))  # fmt: skip
+
+
+def analysis_wall_seconds(jobs: pd.DataFrame) -> float:
+    """Seconds from the start of the first job after simulation to the end of the last job."""
+    analysis = jobs[jobs["rule"] != "simulate"]
+    return float(analysis["end"].max() - (analysis["end"] - analysis["seconds"]).min())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="results/<cohort> of a finished run")
+    jobs = job_table(Path(parser.parse_args().results))
     print(f"{'rule':<12}{'jobs':>6}{'seconds':>10}{'peak RSS GB':>13}")
-    for rule, row in per_rule.iterrows():
+    for rule, row in per_rule(jobs).iterrows():
         print(f"{rule:<12}{int(row['jobs']):>6}{row['seconds']:>10.1f}{row['max_rss_gb']:>13.2f}")
     analysis = jobs[jobs["rule"] != "simulate"]
-    first_start = (analysis["end"] - analysis["seconds"]).min()
-    wall = analysis["end"].max() - first_start
     print(f"sum of job times, simulation excluded: {analysis['seconds'].sum():.1f} s (CPU-bound jobs ran side by side)")
-    print(f"wall time from the first job after simulation to the last: {wall:.1f} s")
-    print(f"total_s={wall:.1f} max_rule_rss_gb={analysis['max_rss_gb'].max():.3f}")
+    print(f"wall time from the first job after simulation to the last: {analysis_wall_seconds(jobs):.1f} s")
+    print(f"total_s={analysis_wall_seconds(jobs):.1f} max_rule_rss_gb={analysis['max_rss_gb'].max():.3f}")
 
 
 if __name__ == "__main__":

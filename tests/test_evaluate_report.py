@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riata.evaluate import dead_units, group_norms, selected_variables
+from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
+
+from riata.evaluate import dead_units, group_norms, resample_metrics, selected_variables
 from riata.report import comparison_markdown, order_comparison, summarise_over_seeds
 from riata.tasks import Task
 
@@ -30,6 +32,20 @@ def test_multiclass_and_continuous_metrics():
     assert regression["r2"] == pytest.approx(1 - 1.25 / 2)
     absolute = Task("continuous", regression_loss="absolute")
     assert absolute.metrics(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 2.0]))["loss"] == pytest.approx(0.5)
+
+
+def test_vectorised_bootstrap_metrics_equal_scikit_learn_on_every_resample():
+    rng = np.random.default_rng(3)
+    outcome = rng.integers(0, 2, 300)
+    # rounded probabilities tie across samples as well as within a resample's repeated draws
+    probability = np.round(1 / (1 + np.exp(-(outcome + rng.normal(size=300)))), 2)
+    indices = rng.integers(0, 300, size=(50, 300))
+    scores = resample_metrics(Task("binary"), outcome, probability, indices)
+    for row, rows in enumerate(indices):
+        y, p = outcome[rows], probability[rows]
+        assert scores["auroc"][row] == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+        assert scores["average_precision"][row] == pytest.approx(average_precision_score(y, p), abs=1e-12)
+        assert scores["accuracy"][row] == pytest.approx(accuracy_score(y, p >= 0.5), abs=1e-12)
 
 
 def test_auroc_standard_error_is_close_to_the_bootstrap():

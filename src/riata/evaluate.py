@@ -39,46 +39,40 @@ def dead_units(weights: list[np.ndarray]) -> int:
     return dead
 
 
-def _binary_scores(target: np.ndarray, probability: np.ndarray) -> dict[str, np.ndarray]:
-    """Accuracy, AUROC and average precision of each row of (resamples, samples) arrays, vectorised.
+def _binary_scores(target: np.ndarray, probability: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Accuracy, AUROC and average precision of each bootstrap resample: one sort, not one per resample.
 
-    AUROC is the Mann-Whitney statistic with mid-ranks for ties; average precision is scikit-learn's
-    step-wise definition (precision at each distinct threshold times the recall gained there).
+    ``target`` and ``probability`` have shape (samples,); ``counts`` (resamples, samples) says how often
+    each resample draws each sample. Samples with equal probabilities form one threshold group (ties,
+    as in scikit-learn): AUROC is the Mann-Whitney statistic with ties counted one half, average
+    precision scikit-learn's step-wise sum of precision times the recall gained at each threshold.
     """
-    positives = target.sum(axis=1)
-    negatives = target.shape[1] - positives
-    order = np.argsort(probability, axis=1, kind="stable")
-    sorted_probability = np.take_along_axis(probability, order, axis=1)
-    ranks = np.empty_like(probability)
-    np.put_along_axis(ranks, order, np.arange(1, target.shape[1] + 1, dtype=float)[None, :], axis=1)
-    # mid-ranks for ties: average the ranks within each run of equal probabilities
-    for row in np.flatnonzero((np.diff(sorted_probability, axis=1) == 0).any(axis=1)):
-        _, inverse = np.unique(probability[row], return_inverse=True)
-        ranks[row] = (np.bincount(inverse, weights=ranks[row]) / np.bincount(inverse))[inverse]
-    descending = np.take_along_axis(target, order[:, ::-1], axis=1)
-    descending_probability = sorted_probability[:, ::-1]
-    true_positives = np.cumsum(descending, axis=1)
-    seen = np.arange(1, target.shape[1] + 1)[None, :]
-    # Thresholds between distinct probabilities only (tied samples enter together, as in scikit-learn).
-    group_end = np.concatenate(
-        [descending_probability[:, 1:] != descending_probability[:, :-1], np.ones((len(target), 1), bool)], axis=1
-    )
-    previous_end = np.concatenate(
-        [np.zeros((len(target), 1)), np.maximum.accumulate(np.where(group_end, true_positives, 0), axis=1)[:, :-1]],
-        axis=1,
-    )
+    order = np.argsort(probability, kind="stable")
+    group_starts = np.flatnonzero(np.r_[True, np.diff(probability[order]) != 0])  # increasing probability
+    weights = counts[:, order].astype(float)
+    positives_in = np.add.reduceat(weights * target[order], group_starts, axis=1)
+    negatives_in = np.add.reduceat(weights * (1 - target[order]), group_starts, axis=1)
+    positives, negatives = positives_in.sum(axis=1), negatives_in.sum(axis=1)
+    negatives_below = np.cumsum(negatives_in, axis=1) - negatives_in
+    # Thresholds from the highest probability down: true positives and samples at or above each one.
+    true_positives = np.cumsum(positives_in[:, ::-1], axis=1)
+    seen = np.cumsum((positives_in + negatives_in)[:, ::-1], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        auroc = ((ranks * target).sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
-        gains = np.where(group_end, (true_positives / seen) * (true_positives - previous_end), 0.0)
-        average_precision = gains.sum(axis=1) / positives
-    accuracy = ((probability >= 0.5) == target.astype(bool)).mean(axis=1)
+        auroc = (positives_in * (negatives_below + negatives_in / 2)).sum(axis=1) / (positives * negatives)
+        precision = np.where(seen > 0, true_positives / np.maximum(seen, 1), 0.0)
+        average_precision = (precision * positives_in[:, ::-1]).sum(axis=1) / positives
+    correct = (probability[order] >= 0.5) == target[order].astype(bool)
+    accuracy = weights @ correct / weights.sum(axis=1)
     return {"accuracy": accuracy, "auroc": auroc, "average_precision": average_precision}
 
 
 def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: np.ndarray) -> dict[str, np.ndarray]:
     """Test metrics of ``prediction`` on each bootstrap resample (rows of ``indices``), metric -> (resamples,)."""
     if task.kind == "binary":
-        return _binary_scores(target[indices].astype(float), prediction[indices])
+        resamples, samples = indices.shape
+        flat = (np.arange(resamples)[:, None] * samples + indices).ravel()
+        counts = np.bincount(flat, minlength=resamples * samples).reshape(resamples, samples)
+        return _binary_scores(target.astype(float), prediction, counts)
     values = [task.metrics(target[rows], prediction[rows]) for rows in indices]
     return {name: np.array([v[name] for v in values]) for name in values[0] if name != "loss"}
 
