@@ -1,7 +1,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
 
 from riata.evaluate import dead_units, group_norms, resample_metrics, selected_variables
