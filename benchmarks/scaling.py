@@ -18,6 +18,7 @@ cohort's results), simulated once and reused, so a second call only prints.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,9 @@ def run_size(base: dict, n_samples: int, n_snps: int, whole_workflow: bool) -> P
     if not whole_workflow:
         command += ["--until", STAGES_WITHOUT_TRAINING]
     print(f"{n_samples} samples x {n_snps} SNPs: {' '.join(command[2:])}", flush=True)
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Rules call `riata`: the one installed beside this interpreter.
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(command, cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return ROOT / "results" / config["cohort"]
 
 
