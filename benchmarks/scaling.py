@@ -18,6 +18,7 @@ cohort's results), simulated once and reused, so a second call only prints.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import subprocess
 import sys
@@ -34,7 +35,7 @@ STAGES_WITHOUT_TRAINING = "features"
 
 def run_size(base: dict, n_samples: int, n_snps: int, whole_workflow: bool) -> Path:
     """Run (or reuse) the workflow for one cohort size; return its results folder."""
-    config = yaml.safe_load(yaml.safe_dump(base))
+    config = copy.deepcopy(base)  # keys keep their order: Snakemake compares rule parameters as strings
     if (n_samples, n_snps) != (base["simulate"]["n_samples"], base["simulate"]["n_snps"]):
         config["cohort"] = f"scaling_{n_samples}x{n_snps}"
         config["simulate"].update(n_samples=n_samples, n_snps=n_snps)

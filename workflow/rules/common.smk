@@ -135,14 +135,20 @@ def covariate_options():
     return options(config["clinical"], names)
 
 
+def section_options(section, exclude=()):
+    """Options for every key of a config section, in sorted order: reordering a config file (or
+    defaults filled in by the schema) leaves a rule's parameters, and so Snakemake's rerun decision,
+    unchanged."""
+    settings = config[section]
+    return options(settings, sorted(k for k in settings if k not in exclude))
+
+
 def simulate_options():
-    settings = {k: v for k, v in config["simulate"].items() if k != "enabled"}
-    return options(settings, list(settings))
+    return section_options("simulate", exclude=("enabled",))
 
 
 def train_options():
-    names = [k for k in TRAINING if k not in ("feature_sets", "penalties")]
-    return options(TRAINING, names)
+    return section_options("training", exclude=("feature_sets", "penalties"))
 
 
 def feature_inputs():

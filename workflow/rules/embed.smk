@@ -19,7 +19,7 @@ rule embed:
     threads: 2
     params:
         prefix=genotype_prefix_of_input,
-        embedding=options(config["embedding"], list(config["embedding"])),
+        embedding=section_options("embedding"),
         qc=folder_of_input_qc,
         fid=fid_option(),
         block=config["genotypes"]["block_variants"],

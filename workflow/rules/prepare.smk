@@ -44,7 +44,7 @@ rule qc:
     threads: 2
     params:
         prefix=genotype_prefix_of_input,
-        qc=options(config["qc"], list(config["qc"])),
+        qc=section_options("qc"),
         fid=fid_option(),
         block=config["genotypes"]["block_variants"],
         out=folder_of_output,
