@@ -99,8 +99,9 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
         assert result.returncode == 0, result.stderr
     train = ["train", "--features", work / "features", "--feature-set", "clinical_genetic", "--seeds", "1", "2",
              "--max-epochs", "30", "--n-lambdas", "4"]  # fmt: skip
+    refits = {"none": [], "group_lasso": ["--stability-refits", "3"]}  # stability selection for one penalty
     for penalty in ["none", "group_lasso"]:
-        result = riata(*train, "--penalty", penalty, "--out-dir", work / "models" / penalty)
+        result = riata(*train, "--penalty", penalty, *refits[penalty], "--out-dir", work / "models" / penalty)
         assert result.returncode == 0, result.stderr
     metrics = [work / "models" / p / f"seed{s}" / "metrics.tsv" for p in ["none", "group_lasso"] for s in [1, 2]]
     compared = riata("compare", *metrics, "--features", work / "features", "--out-tsv", work / "comparison.tsv",
@@ -122,6 +123,10 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
     assert layer.index.tolist()[:5] == ["genetic_0", "genetic_1", "genetic_2", "genetic_3", "AGE"]
     assert (work / "h.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (work / "models" / "none" / "seed1").iterdir()) == sorted(SEED_FILES)
+    stability = pd.read_csv(work / "stability.tsv", sep="\t")
+    refitted = stability[stability["penalty"] == "group_lasso"]
+    assert len(refitted) == 2 * 8 and refitted["refit_frequency"].isin([0, 1 / 3, 2 / 3, 1]).all()
+    assert stability.loc[stability["penalty"] == "none", "refit_frequency"].isna().all()
 
 
 def test_unknown_penalty_writes_nothing(tiny_cohort, tmp_path):

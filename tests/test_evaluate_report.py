@@ -4,7 +4,7 @@ import pytest
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
 
 from riata.evaluate import dead_units, group_norms, resample_metrics, selected_variables
-from riata.report import comparison_markdown, order_comparison, summarise_over_seeds
+from riata.report import comparison_markdown, order_comparison, stability_table, summarise_over_seeds
 from riata.tasks import Task
 
 
@@ -106,3 +106,16 @@ def test_markdown_has_a_summary_and_every_seed():
     text = comparison_markdown(order_comparison(comparison_rows()))
     assert "| clinical | none | 2 | 0.715 ± 0.007 |" in text
     assert "| clinical_genetic | group_lasso | 2 | 0.02 | 10 | 0.720 | 0.800 | 0.600 | 2 / 3 | AGE, SEX |" in text
+
+
+def test_stability_table_adds_refit_frequencies_where_there_are_refits():
+    comparison = pd.DataFrame({"feature_set": "clinical", "penalty": ["none", "group_lasso"], "seed": 1,
+                               "selected": ["AGE;SEX", "AGE"]})  # fmt: skip
+    columns = pd.DataFrame({"column": ["AGE", "SEX"], "variable": ["AGE", "SEX"], "source": "clinical"})
+    refits = pd.DataFrame({"feature_set": "clinical", "penalty": "group_lasso", "seed": 1, "variable": ["AGE", "SEX"],
+                           "refit_frequency": [1.0, 0.3]})  # fmt: skip
+    table = stability_table(comparison, columns, refits).set_index(["penalty", "variable"])
+    assert table.loc[("group_lasso", "AGE"), "selected"] == 1 and table.loc[("group_lasso", "SEX"), "selected"] == 0
+    assert table.loc[("group_lasso", "SEX"), "refit_frequency"] == 0.3
+    assert table.loc["none", "refit_frequency"].isna().all()
+    assert "refit_frequency" not in stability_table(comparison, columns, refits.iloc[:0]).columns

@@ -162,6 +162,21 @@ def test_fit_penalty_chooses_per_seed_and_the_path_ends_empty(warm_start):
         assert len(result.predictions["test"]) == 80
 
 
+def test_stability_refits_keep_the_signal_variables_more_often_than_noise():
+    tables, columns = tabular_problem()
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=100, patience=10, n_lambdas=5, stability_refits=4)
+    results = fit_penalty(tables, columns, task=BINARY, penalty="group_lasso", seeds=[3, 4], settings=settings)
+    for result in results:
+        frequency = result.refit_frequency
+        assert frequency.index.tolist() == ["a", "b", "c", "d", "e"]
+        assert np.allclose(frequency * 4, np.round(frequency * 4))  # shares of 4 refits
+        assert frequency["a"] == 1.0  # the strongest effect survives every half-sample
+        assert frequency[["c", "d", "e"]].max() < frequency[["a", "b"]].min()
+    plain = fit_penalty(tables, columns, task=BINARY, penalty="l1", seeds=[3], settings=TrainSettings(
+        hidden_layers=(4,), max_epochs=100, patience=10, n_lambdas=5))  # fmt: skip
+    assert plain[0].refit_frequency.empty
+
+
 def test_bad_penalty_metric_and_settings_are_refused():
     tables, columns = tabular_problem()
     with pytest.raises(RiataError, match="unknown penalty 'lasso'"):

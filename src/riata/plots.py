@@ -135,16 +135,24 @@ def draw_weights_over_epochs(epochs: pd.DataFrame, title: str, out: Sequence[str
 
 
 def draw_stability(stability: pd.DataFrame, out: Sequence[str | Path]) -> None:
-    """Selected (dark) or not, per input variable (rows) and model (columns), one panel per feature set."""
+    """Selected (dark) or not, per input variable (rows) and model (columns), one panel per feature set;
+    with stability selection (a refit_frequency column), a second panel per feature set shades each
+    model's cell by the share of its refits on half-samples that kept the variable."""
     feature_sets = list(dict.fromkeys(stability["feature_set"]))
-    figure, axes = _grid(len(feature_sets), 1, 12, 0.5 + 0.16 * stability["variable"].nunique())
-    for axis, feature_set in zip(axes, feature_sets, strict=False):
+    refitted = "refit_frequency" in stability and stability["refit_frequency"].notna().any()
+    views = [("selected", "variables kept (dark) by each penalty and seed")]
+    if refitted:
+        views.append(("refit_frequency", "share of refits on half-samples that kept each variable (dark: all)"))
+    panels = [(feature_set, value, title) for feature_set in feature_sets for value, title in views]
+    figure, axes = _grid(len(panels), 1, 12, 0.5 + 0.16 * stability["variable"].nunique())
+    for axis, (feature_set, value, title) in zip(axes, panels, strict=False):
         table = stability[stability["feature_set"] == feature_set]
-        matrix = table.pivot_table(index="variable", columns=["penalty", "seed"], values="selected", sort=False)
+        matrix = table.pivot_table(index="variable", columns=["penalty", "seed"], values=value, sort=False,
+                                   dropna=False)  # fmt: skip
         axis.imshow(matrix.to_numpy(), cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
         axis.set_yticks(range(len(matrix)), labels=matrix.index, fontsize=6.5)
         axis.set_xticks(range(matrix.shape[1]), labels=[f"{p} {s}" for p, s in matrix.columns], rotation=90, fontsize=7)
-        axis.set_title(f"{feature_set}: variables kept (dark) by each penalty and seed", loc="left", fontsize=10)
+        axis.set_title(f"{feature_set}: {title}", loc="left", fontsize=10)
     _save(figure, out)
 
 

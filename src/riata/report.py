@@ -184,9 +184,15 @@ def against_baseline(comparison: pd.DataFrame, predictions: dict, task, *, resam
     )
 
 
-def stability_table(comparison: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
+def stability_table(
+    comparison: pd.DataFrame, columns: pd.DataFrame, refits: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per (feature set, penalty, seed, input variable): selected 1 / 0, plus the share of seeds
-    of that (feature set, penalty) that selected the variable (selection frequency)."""
+    of that (feature set, penalty) that selected the variable (selection frequency).
+
+    ``refits`` (feature_set, penalty, seed, variable, refit_frequency; stability selection, see
+    :func:`riata.train.refit_frequencies`) adds a refit_frequency column when it has rows.
+    """
     from riata.features import feature_columns
 
     rows = []
@@ -200,7 +206,11 @@ def stability_table(comparison: pd.DataFrame, columns: pd.DataFrame) -> pd.DataF
         ]  # fmt: skip
     table = pd.DataFrame(rows)
     frequency = table.groupby(["feature_set", "penalty", "variable"], sort=False)["selected"].transform("mean")
-    return table.assign(frequency=frequency)
+    table = table.assign(frequency=frequency)
+    if refits is None or refits.empty:
+        return table
+    keys = ["feature_set", "penalty", "seed", "variable"]
+    return table.merge(refits[[*keys, "refit_frequency"]], on=keys, how="left", validate="one_to_one")
 
 
 def truth_table(comparison: pd.DataFrame, columns: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:

@@ -191,6 +191,9 @@ class TrainSettings:
         1e-3, "|weight| below which a weight counts as near zero (reported beside exact zeros)"
     )
     snapshot_every: int = setting(10, "keep the first layer every this many epochs, for figures (0: never)")
+    stability_refits: int = setting(
+        0, "stability selection: refit each seed's chosen network on this many random halves of the training samples"
+    )
 
     def validate(self) -> None:
         checks = [
@@ -210,6 +213,7 @@ class TrainSettings:
             (self.regression_loss in REGRESSION_LOSSES, "regression_loss must be squared or absolute"),
             (self.zero_threshold >= 0, "zero_threshold must be at least 0"),
             (self.snapshot_every >= 0, "snapshot_every must be at least 0"),
+            (self.stability_refits >= 0, "stability_refits must be at least 0"),
             (self.selection_metric in METRICS, f"selection_metric must be one of {', '.join(METRICS)}"),
             (self.lambda_rule in LAMBDA_RULES, f"lambda_rule must be one of {', '.join(LAMBDA_RULES)}"),
         ]

@@ -333,7 +333,7 @@ def read_features(
 
 SEED_FILES = (
     "metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt", "training.tsv",
-    "first_layer_epochs.tsv", "first_layer.png",
+    "first_layer_epochs.tsv", "first_layer.png", "stability_refits.tsv",
 )  # fmt: skip
 
 
@@ -440,6 +440,10 @@ def train_models(
             epochs_table(result.snapshots, result.first_layer).to_csv(
                 own["first_layer_epochs.tsv"], sep="\t", index=False, float_format="%.6g"
             )
+            pd.DataFrame(
+                {"variable": result.refit_frequency.index, "refits": settings.stability_refits,
+                 "refit_frequency": result.refit_frequency.to_numpy()}
+            ).to_csv(own["stability_refits.tsv"], sep="\t", index=False, float_format="%.4g")  # fmt: skip
             title = f"{feature_set}, {penalty}, seed {result.seed}, λ {result.lambda_:.3g}"
             draw_heatmaps([(title, result.first_layer)], [own["first_layer.png"]], columns=1)
             torch.save(
@@ -469,6 +473,13 @@ def _test_predictions(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return test[OUTCOME].to_numpy(), test[value].to_numpy()
 
 
+def _refit_frequencies(metrics_path: str) -> pd.DataFrame:
+    """A model's stability_refits.tsv (no rows without refits), keyed by its feature set, penalty and seed."""
+    model = read_table(metrics_path).iloc[0]
+    refits = read_table(Path(metrics_path).parent / "stability_refits.tsv", dtype={"variable": str})
+    return refits.assign(feature_set=model["feature_set"], penalty=model["penalty"], seed=int(model["seed"]))
+
+
 def compare(
     *, metrics_paths: list[str], features_dir: str, truth_path: str | None, out_tsv: str, out_md: str,
     out_stability: str, out_truth: str | None,
@@ -488,7 +499,8 @@ def compare(
         for m in read_table(path).itertuples(index=False)
     }
     comparison = against_baseline(comparison, predictions, task)
-    stability = stability_table(comparison, columns)
+    refits = pd.concat([_refit_frequencies(path) for path in metrics_paths], ignore_index=True)
+    stability = stability_table(comparison, columns, refits)
     truth = truth_table(comparison, columns, read_table(truth_path)) if truth_path else None
     outputs = [out_tsv, out_md, out_stability] + ([out_truth] if truth is not None else [])
     with atomic_outputs(outputs) as paths:

@@ -26,7 +26,7 @@ then extended upwards until every first layer is empty, so it always ends at an 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -399,6 +399,48 @@ class SeedResult:
     parameters: list[torch.Tensor] = field(default_factory=list)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # epoch, train_loss, validation_objective
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> first layer
+    refit_frequency: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # variable -> share of refits
+
+
+def refit_frequencies(
+    x: dict[str, torch.Tensor],
+    y: dict[str, torch.Tensor],
+    *,
+    task: Task,
+    penalty: str,
+    groups: Groups,
+    variable_of: pd.Series,
+    seeds: list[int],
+    chosen: list[float],
+    path_lambdas: np.ndarray,
+    settings: TrainSettings,
+) -> dict[int, pd.Series]:
+    """Stability selection (Meinshausen & Buehlmann 2010) of each seed's chosen network.
+
+    Repeats the training procedure on ``settings.stability_refits`` random halves of the training
+    samples (drawn without replacement, the same halves for every seed and penalty; early stopping on
+    the whole validation set): the lambda path over the original ``path_lambdas`` up to the largest
+    chosen lambda, warm-started as configured. Returns, per seed, the share of refits whose network at
+    the seed's ``chosen`` lambda keeps each input variable (a Series indexed by variable, in input order).
+    """
+    path_lambdas = np.sort(np.asarray(path_lambdas))
+    needed = path_lambdas[path_lambdas <= max(chosen) * (1 + 1e-9)]
+    path_settings = {"lambda_max": float(needed[-1]), "lambda_min_ratio": float(needed[0] / needed[-1]),
+                     "n_lambdas": len(needed)}  # fmt: skip
+    refit_settings = settings if penalty == "none" else replace(settings, **path_settings)
+    n_train = len(y["train"])
+    rng = np.random.default_rng([*seeds, n_train])
+    kept = {seed: pd.Series(0.0, index=variable_of.unique()) for seed in seeds}
+    refits = range(settings.stability_refits)
+    for _ in progress(refits, total=len(refits), description=f"stability refits {penalty}"):
+        half = torch.as_tensor(np.sort(rng.choice(n_train, n_train // 2, replace=False)))
+        points = fit_path({**x, "train": x["train"][half]}, {**y, "train": y["train"][half]}, task=task,
+                          penalty=penalty, groups=groups, seeds=seeds, settings=refit_settings)  # fmt: skip
+        for seed, lambda_ in zip(seeds, chosen, strict=True):
+            point = next(p for p in points if p.seed == seed and np.isclose(p.lambda_, lambda_, rtol=1e-6, atol=0))
+            layer = pd.DataFrame(point.first_layer, index=variable_of.index)
+            kept[seed][selected_variables(layer, variable_of)] += 1
+    return {seed: counts / len(refits) for seed, counts in kept.items()}
 
 
 def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_of: pd.Series, threshold: float) -> dict:
@@ -477,4 +519,11 @@ def fit_penalty(
                 snapshots=point.snapshots,
             )
         )
+    if settings.stability_refits:
+        path_lambdas = results[0].path["lambda"].to_numpy()
+        frequencies = refit_frequencies(x, y, task=task, penalty=penalty, groups=groups, variable_of=variable_of,
+                                        seeds=seeds, chosen=[r.lambda_ for r in results], path_lambdas=path_lambdas,
+                                        settings=settings)  # fmt: skip
+        for result in results:
+            result.refit_frequency = frequencies[result.seed]
     return results

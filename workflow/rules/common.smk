@@ -44,6 +44,7 @@ SEED_FILES = [
     "training.tsv",
     "first_layer_epochs.tsv",
     "first_layer.png",
+    "stability_refits.tsv",
 ]
 HEATMAP_FEATURE_SET = (
     "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]

@@ -5,6 +5,7 @@ rule compare:
     input:
         metrics=all_metrics(),
         predictions=[m.replace("metrics.tsv", "predictions.tsv") for m in all_metrics()],
+        refits=[m.replace("metrics.tsv", "stability_refits.tsv") for m in all_metrics()],
         features=multiext(f"{RESULTS}/features/", "columns.tsv", "preprocessing.json"),
         truth=truth_file(),
     output:
