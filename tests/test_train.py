@@ -164,7 +164,7 @@ def test_fit_penalty_chooses_per_seed_and_the_path_ends_empty(warm_start):
 
 def test_stability_refits_keep_the_signal_variables_more_often_than_noise():
     tables, columns = tabular_problem()
-    settings = TrainSettings(hidden_layers=(4,), max_epochs=100, patience=10, n_lambdas=5, stability_refits=4)
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=60, patience=8, n_lambdas=4, stability_refits=4)
     results = fit_penalty(tables, columns, task=BINARY, penalty="group_lasso", seeds=[3, 4], settings=settings)
     for result in results:
         frequency = result.refit_frequency
@@ -173,7 +173,7 @@ def test_stability_refits_keep_the_signal_variables_more_often_than_noise():
         assert frequency["a"] == 1.0  # the strongest effect survives every half-sample
         assert frequency[["c", "d", "e"]].max() < frequency[["a", "b"]].min()
     plain = fit_penalty(tables, columns, task=BINARY, penalty="l1", seeds=[3], settings=TrainSettings(
-        hidden_layers=(4,), max_epochs=100, patience=10, n_lambdas=5))  # fmt: skip
+        hidden_layers=(4,), max_epochs=60, patience=8, n_lambdas=4))  # fmt: skip
     assert plain[0].refit_frequency.empty
 
 
