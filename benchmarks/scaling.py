@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from end_to_end import analysis_wall_seconds, job_table, per_rule
+from end_to_end import analysis_jobs, job_table, per_rule, wall_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = Path(__file__).resolve().parent / ".cache" / "scaling"
@@ -69,9 +69,9 @@ def main() -> None:
         for rule, row in per_rule(jobs).iterrows():
             rows.append({"samples": n_samples, "snps": n_snps, "stage": rule, "jobs": int(row["jobs"]),
                          "seconds": row["seconds"], "peak_rss_gb": row["max_rss_gb"]})  # fmt: skip
-        analysis = jobs[jobs["rule"] != "simulate"]
+        analysis = analysis_jobs(jobs)
         rows.append({"samples": n_samples, "snps": n_snps, "stage": "wall (no simulation)", "jobs": len(analysis),
-                     "seconds": analysis_wall_seconds(jobs), "peak_rss_gb": analysis["max_rss_gb"].max()})  # fmt: skip
+                     "seconds": wall_seconds(analysis), "peak_rss_gb": analysis["max_rss_gb"].max()})  # fmt: skip
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))

@@ -391,9 +391,6 @@ def train_models(
     with atomic_outputs(outputs) as paths:
         for index, result in enumerate(results):
             own = dict(zip(SEED_FILES, paths[index * len(SEED_FILES) : (index + 1) * len(SEED_FILES)], strict=True))
-            metrics_path, layer_path, path_path, predictions_path, model_path = (
-                own[name] for name in ("metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt")
-            )
             test_target = tables["test"][OUTCOME].to_numpy()
             test = task.metrics(test_target, result.predictions["test"])
             intervals = bootstrap_intervals(task, test_target, result.predictions["test"], seed=result.seed)
@@ -428,11 +425,11 @@ def train_models(
                 "selected": ";".join(result.selected),
                 "selected_above_threshold": ";".join(result.selected_above_threshold),
             }
-            pd.DataFrame([metrics]).to_csv(metrics_path, sep="\t", index=False, float_format="%.6g")
-            result.first_layer.to_csv(layer_path, sep="\t", float_format="%.6g")
-            result.path.to_csv(path_path, sep="\t", index=False, float_format="%.6g")
+            pd.DataFrame([metrics]).to_csv(own["metrics.tsv"], sep="\t", index=False, float_format="%.6g")
+            result.first_layer.to_csv(own["first_layer.tsv"], sep="\t", float_format="%.6g")
+            result.path.to_csv(own["path.tsv"], sep="\t", index=False, float_format="%.6g")
             _predictions_table(tables, task, outcome["classes"], result).to_csv(
-                predictions_path, sep="\t", index=False, float_format="%.6g"
+                own["predictions.tsv"], sep="\t", index=False, float_format="%.6g"
             )
             result.history.assign(best=result.history["epoch"] == result.best_epoch).to_csv(
                 own["training.tsv"], sep="\t", index=False, float_format="%.6g"
@@ -453,7 +450,7 @@ def train_models(
                     "outcome": outcome,
                     "parameters": result.parameters,
                 },
-                model_path,
+                own["model.pt"],
             )
             log.info(
                 "%s/%s seed %d: lambda %.3g, epoch %d, %s, %d of %d variables kept",
@@ -473,10 +470,9 @@ def _test_predictions(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return test[OUTCOME].to_numpy(), test[value].to_numpy()
 
 
-def _refit_frequencies(metrics_path: str) -> pd.DataFrame:
+def _refit_frequencies(model_dir: Path, model: pd.Series) -> pd.DataFrame:
     """A model's stability_refits.tsv (no rows without refits), keyed by its feature set, penalty and seed."""
-    model = read_table(metrics_path).iloc[0]
-    refits = read_table(Path(metrics_path).parent / "stability_refits.tsv", dtype={"variable": str})
+    refits = read_table(model_dir / "stability_refits.tsv", dtype={"variable": str})
     return refits.assign(feature_set=model["feature_set"], penalty=model["penalty"], seed=int(model["seed"]))
 
 
@@ -492,14 +488,15 @@ def compare(
     _, columns, parameters = read_features(features_dir, tables=False)
     outcome = parameters["outcome"]
     task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2))
-    comparison = order_comparison(pd.concat([read_table(p) for p in metrics_paths], ignore_index=True))
+    metrics = [read_table(path) for path in metrics_paths]  # one row each
+    comparison = order_comparison(pd.concat(metrics, ignore_index=True))
+    models = [(Path(path).parent, table.iloc[0]) for path, table in zip(metrics_paths, metrics, strict=True)]
     predictions = {
-        (m.feature_set, m.penalty, m.seed): _test_predictions(Path(path).parent / "predictions.tsv")
-        for path in metrics_paths
-        for m in read_table(path).itertuples(index=False)
+        (model["feature_set"], model["penalty"], model["seed"]): _test_predictions(model_dir / "predictions.tsv")
+        for model_dir, model in models
     }
     comparison = against_baseline(comparison, predictions, task)
-    refits = pd.concat([_refit_frequencies(path) for path in metrics_paths], ignore_index=True)
+    refits = pd.concat([_refit_frequencies(model_dir, model) for model_dir, model in models], ignore_index=True)
     stability = stability_table(comparison, columns, refits)
     truth = truth_table(comparison, columns, read_table(truth_path)) if truth_path else None
     outputs = [out_tsv, out_md, out_stability] + ([out_truth] if truth is not None else [])
