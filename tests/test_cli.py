@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -125,7 +126,8 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
     assert sorted(p.name for p in (work / "models" / "none" / "seed1").iterdir()) == sorted(SEED_FILES)
     stability = pd.read_csv(work / "stability.tsv", sep="\t")
     refitted = stability[stability["penalty"] == "group_lasso"]
-    assert len(refitted) == 2 * 8 and refitted["refit_frequency"].isin([0, 1 / 3, 2 / 3, 1]).all()
+    thirds = 3 * refitted["refit_frequency"]  # 3 refits: 0, 1/3, 2/3 or 1, written to 4 digits
+    assert len(refitted) == 2 * 8 and np.allclose(thirds, thirds.round(), atol=1e-3)
     assert stability.loc[stability["penalty"] == "none", "refit_frequency"].isna().all()
 
 

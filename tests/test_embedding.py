@@ -1,7 +1,8 @@
 import numpy as np
+import pandas as pd
 import pytest
 
-from riata.embedding import randomized_pca, standardize
+from riata.embedding import integer_weights, randomized_pca, standardize
 from riata.errors import RiataError
 from riata.io.plink import BedBlocks, open_plink, write_plink
 from riata.io.tables import atomic_outputs
@@ -43,9 +44,10 @@ def cohort(tiny_cohort):
     return genotypes, train
 
 
-def test_matches_exact_svd_where_the_spectrum_has_gaps(cohort):
+@pytest.mark.parametrize("algorithm", ["relationship", "krylov"])
+def test_matches_exact_svd_where_the_spectrum_has_gaps(cohort, algorithm):
     genotypes, train = cohort
-    embedding, loadings, variant_index, frequencies = fit(genotypes, train)
+    embedding, loadings, variant_index, frequencies = fit(genotypes, train, algorithm=algorithm)
     dosage = genotypes.dosage.compute()[:, variant_index]
     x = standardize(dosage[train], frequencies).astype(np.float64)
     _, singular_values, right = np.linalg.svd(x, full_matrices=False)
@@ -65,6 +67,51 @@ def test_matches_exact_svd_where_the_spectrum_has_gaps(cohort):
     x_other = standardize(dosage[held_out], frequencies).astype(np.float64)
     np.testing.assert_allclose(embedding.other_scores, x_other @ loadings, rtol=1e-3, atol=1e-2)
     np.testing.assert_allclose(embedding.eigenvalues, embedding.singular_values**2 / len(variant_index))
+    # The top 5 capture (nearly) the exact top-5 variance, noise components included.
+    assert (embedding.singular_values**2).sum() / (singular_values[:5] ** 2).sum() > 0.999
+
+
+def test_integer_weights_keep_four_significant_bits_over_any_frequency_range():
+    frequencies = np.geomspace(1e-5, 0.5, 500)
+    scale = 1 / np.sqrt(2 * frequencies * (1 - frequencies))
+    weights, units = integer_weights(frequencies)
+    assert weights.dtype == np.int8 and weights.min() >= 16  # (dosage - 1) x weight fits int8
+    assert np.abs(weights * units / scale - 1).max() <= 0.5 / 16
+    assert len(np.unique(units)) == int(np.ceil(np.log(scale.max() / scale.min()) / np.log(8)))
+    common = integer_weights(np.linspace(0.05, 0.5, 50))[1]
+    assert len(np.unique(common)) == 1  # MAF >= 0.05: one grid, one int8 product per block
+
+
+def test_relationship_algorithm_with_rare_variants_and_several_weight_classes(tmp_path):
+    rng = np.random.default_rng(5)
+    n_samples, n_variants = 300, 800
+    deme = np.repeat([0, 1], n_samples // 2)
+    base = np.geomspace(0.002, 0.5, n_variants)  # several weight classes
+    shifted = np.clip(base * rng.uniform(0.5, 1.5, (2, n_variants)), 0.001, 0.999)
+    dosage = rng.binomial(2, shifted[deme]).astype(np.float32)  # samples x variants, two demes
+    dosage[rng.random(dosage.shape) < 0.01] = np.nan
+    samples = pd.DataFrame({"fid": [f"f{i}" for i in range(n_samples)], "iid": [f"s{i}" for i in range(n_samples)]})
+    variants = pd.DataFrame({"chrom": "1", "snp": [f"rs{j}" for j in range(n_variants)], "pos": np.arange(n_variants),
+                             "a1": "A", "a2": "G"})  # fmt: skip
+    prefix = tmp_path / "rare"
+    with write_plink(f"{prefix}.bed", f"{prefix}.bim", f"{prefix}.fam", samples, variants) as writer:
+        for column in dosage.T:
+            writer.write(column)
+    train = np.arange(0, n_samples, 2)
+    counts = np.nan_to_num(dosage[train]).sum(axis=0)
+    frequencies = counts / (2 * (~np.isnan(dosage[train])).sum(axis=0))
+    kept = np.flatnonzero((frequencies > 0) & (frequencies < 1))
+    assert len(np.unique(integer_weights(frequencies[kept])[1])) >= 2
+    source = BedBlocks(f"{prefix}.bed", n_samples, n_variants)
+    embedding = randomized_pca(source, train_rows=train, other_rows=np.arange(1, n_samples, 2), variant_index=kept,
+                               a1_freq=frequencies[kept], n_components=5, write_loadings=lambda *_: None,
+                               algorithm="relationship")  # fmt: skip
+    x = standardize(dosage[train][:, kept], frequencies[kept]).astype(np.float64)
+    exact = np.linalg.svd(x, compute_uv=False)
+    # Weights rounded by up to 3% (rare variants) still give a subspace within 0.1% of exact.
+    np.testing.assert_allclose(embedding.singular_values, exact[:5], rtol=1e-3)
+    assert (embedding.singular_values**2).sum() / (exact[:5] ** 2).sum() > 0.999
+    assert embedding.total_variance == pytest.approx(np.square(x).sum(), rel=1e-5)
 
 
 def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from conftest import require_tool
 
 from riata.errors import RiataError
-from riata.io.plink import BedBlocks, map_variant_blocks, open_plink, read_bim, read_fam, write_plink
+from riata.io.plink import MISSING_CODE, BedBlocks, map_variant_blocks, open_plink, read_bim, read_fam, write_plink
 from riata.io.tables import atomic_outputs
 
 BIM = "1\trs1\t0\t100\tA\tG\n1\trs2\t0\t200\tC\tT\n"
@@ -92,13 +92,34 @@ def test_bim_and_fam_column_counts_and_duplicates(tmp_path):
         read_bim(tmp_path / "pos.bim")
 
 
-def test_bed_reader_blocks_equal_pandas_plink(tiny_cohort):
+def test_packed_blocks_equal_pandas_plink(tiny_cohort):
     genotypes = open_plink(tiny_cohort / "genotypes")
-    blocks = BedBlocks(tiny_cohort / "genotypes.bed", genotypes.n_samples, genotypes.n_variants, threads=2)
-    rows, columns = np.array([7, 0, 30]), np.arange(100, 1300, 3)
+    blocks = BedBlocks(tiny_cohort / "genotypes.bed", genotypes.n_samples, genotypes.n_variants)
+    rows, columns = np.array([7, 0, 30, genotypes.n_samples - 1]), np.arange(100, 1300, 3)
     expected = genotypes.dosage.compute()[rows][:, columns]
+    assert np.isnan(expected).any()
     np.testing.assert_array_equal(blocks.read(rows, columns), expected)  # NaN where missing, in the same places
-    assert blocks.read(None, columns).shape == (genotypes.n_samples, len(columns))
+    codes, may_miss = blocks.read_codes(rows, columns)
+    assert codes.dtype == np.int8 and codes.flags.f_contiguous
+    np.testing.assert_array_equal(codes, np.where(np.isnan(expected), MISSING_CODE, expected))
+    every_sample_missing = np.isnan(genotypes.dosage.compute()[:, columns]).any(axis=0)
+    np.testing.assert_array_equal(may_miss, np.flatnonzero(every_sample_missing))
+    everyone = genotypes.dosage.compute()[:, columns[::-1]]  # variants in any order
+    np.testing.assert_array_equal(blocks.read(None, columns[::-1]), everyone)
+
+
+def test_packed_blocks_ignore_the_padding_of_the_last_byte(tmp_path):
+    dosage = np.array([[0, 1, 2, np.nan, 2, 1, 0], [2, 2, np.nan, 0, 1, 1, 0]], dtype=np.float32).T  # 7 x 2
+    samples = pd.DataFrame({"fid": [f"f{i}" for i in range(7)], "iid": [f"s{i}" for i in range(7)]})
+    variants = pd.DataFrame({"chrom": ["1", "1"], "snp": ["rs1", "rs2"], "cm": 0.0, "pos": [10, 20], "a1": "A",
+                             "a2": "G"})  # fmt: skip
+    prefix = tmp_path / "seven"
+    with write_plink(f"{prefix}.bed", f"{prefix}.bim", f"{prefix}.fam", samples, variants) as writer:
+        for column in dosage.T:
+            writer.write(column)
+    blocks = BedBlocks(f"{prefix}.bed", 7, 2)
+    np.testing.assert_array_equal(blocks.read(None, np.array([0, 1])), dosage)
+    np.testing.assert_array_equal(blocks.read(np.array([6, 3]), np.array([1])), dosage[[6, 3]][:, [1]])
 
 
 def test_family_ids_make_samples_distinct(tmp_path):

@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--qc", required=True, help="folder written by `riata qc`")
     add_settings_arguments(embed, EmbeddingSettings)
     embed.add_argument("--out-components", required=True, help="per-sample components (.tsv)")
-    embed.add_argument("--out-loadings", required=True, help="per-variant loadings (.tsv)")
+    embed.add_argument("--out-loadings", required=True, help="per-variant loadings (.parquet, or .tsv text)")
     embed.add_argument("--out-eigenvalues", required=True, help="eigenvalues and variance explained (.tsv)")
 
     features = verbs.add_parser("features", help="preprocess inputs (fitted on training samples)")
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     snp_parser = verbs.add_parser("snps", help="SNP importance through the genetic components models keep")
     snp_parser.add_argument("first_layers", nargs="+", help="first_layer.tsv files of models with genetic inputs")
-    snp_parser.add_argument("--loadings", required=True, help="loadings.tsv written by `riata embed`")
+    snp_parser.add_argument("--loadings", required=True, help="loadings written by `riata embed`")
     snp_parser.add_argument("--truth", help="truth.tsv of a simulated cohort: count causal SNPs near the top")
     snp_parser.add_argument("--out-tsv", required=True, help="snp_importance.tsv to write")
     snp_parser.add_argument("--out-png", required=True, help="Manhattan-style figure to write")

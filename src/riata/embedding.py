@@ -1,34 +1,46 @@
 """Out-of-core genetic embedding, fitted on training samples and applied to every sample.
 
 Genotypes are standardized per variant with the training frequency p of the counted allele,
-``x = (g - 2p) / sqrt(2p(1-p))``; a missing call becomes 0 (mean imputation). Variant blocks are read
-with bed-reader as float32 dosages; a missing call is set to 2p, after which X = D s - 1 (2p s)^T for
-the block's dosages D and scales s, so products with X need no standardized copy of the block. The
-full matrix is never held in memory.
+``x = (g - 2p) / sqrt(2p(1-p))``; a missing call becomes 0 (mean imputation). X is the standardized
+training matrix (n training samples x m variants), K = X X^T its relationship matrix. Variant blocks
+are read from the packed .bed (:class:`riata.io.plink.BedBlocks`); the full matrix is never held in
+memory. Two algorithms find a subspace U (n x L, L = k + oversampling rounded up to a multiple of 16)
+holding the top-k principal components; both end with the same exact pass, so only the subspace is
+approximate: at 3,000 x 500,000 it captures 0.99999 of the exact top-20 variance
+(benchmarks/embedding.py).
 
-**Algorithm: randomized block Krylov** (Musco & Musco 2015; Halko, Martinsson & Tropp 2011) rather
-than an exact relationship matrix. An exact GRM costs 2 n^2 m flops for n training samples and m
-variants (6e12 at 1,800 x 500,000); the Krylov method costs about (4q + 2) n m l for l = k +
-oversampling and q iterations (1.4e12 at l = 30, q = 6) and reads the .bed q + 2 times. Genotype
-spectra are a few population-structure eigenvalues on top of a flat noise bulk; on a flat spectrum
-plain subspace iteration needs many passes to capture the top-k variance, while the Krylov space
-[X Omega, (X X^T) X Omega, ..., (X X^T)^(q-1) X Omega] of dimension L = q l captures it in a few
-(see tests and benchmarks/embedding.py).
+**relationship** (``algorithm: auto`` up to ``relationship_max_samples`` training samples): one pass
+accumulates K in integer arithmetic. A variant's centred-by-one dosages (g - 1: -1, 0, 1) times an
+integer weight w_j in 16..127 are exact int8 values, and their products exact int32 sums
+(``torch._int_mm``: VNNI/AVX2 int8 kernels, about 4x the float32 rate here). w_j is the scale
+1/sqrt(2p(1-p)) rounded on a grid shared by the variants whose scales lie within a factor 8 of each
+other (a weight class; one class when MAF >= 0.02), so K is approximated only through that rounding
+(at most 3% per variant). The per-variant shift (1 instead of 2p) and mean imputation disappear in
+C K C, C = I - 11^T/n, because the training columns of X have mean zero; missing calls count as
+round(2p) here. Only the upper triangle is formed, in row panels. U = its top L eigenvectors. Cost:
+n^2 m int8 operations (9e12 at 3,000 x 500,000: about 8 s on 2 cores) and n^2 x 4 bytes per thread.
 
-Passes: the sketch pass forms X Omega (Omega drawn block by block from the seed); pass i forms
-Y_i = X (X^T Q_{i-1}), one product per block, and Q_i is an orthonormal basis of Y_i orthogonal to
-Q_0 .. Q_{i-1}. The Krylov basis K = [Q_0 .. Q_{q-1}] then satisfies X X^T K = [Y_1 .. Y_q] with no
-further pass, so the Rayleigh-Ritz step K^T X X^T K = Z S^2 Z^T gives the singular values S and the training scores
-X_train V = X X^T K Z S^-1 directly. One last pass forms the loadings V = X_train^T (K Z S^-1), block
-by block (spilled to a temporary file, then written), and the held-out scores X_other V, so that
-training and held-out samples are embedded alike and memory does not grow with the number of
-variants. In all, q + 2 passes and about (4q + 2) n m l + 4 n m k flops.
+**krylov** (more training samples): randomized block Krylov (Musco & Musco 2015; Halko, Martinsson &
+Tropp 2011), memory independent of n. A sketch pass forms X Omega; pass i forms Y_i = X (X^T Q_{i-1})
+and Q_i, an orthonormal basis of Y_i orthogonal to Q_0 .. Q_{i-1}. In the Krylov basis B = [Q_0 ..
+Q_{q-1}], X X^T B = [Y_1 .. Y_q] is known, so Rayleigh-Ritz B^T X X^T B = Z S^2 Z^T needs no further
+pass, and U = B Z. Genotype spectra are a few population-structure eigenvalues on a flat noise bulk,
+where plain subspace iteration needs many passes; the Krylov space captures it in a few. q + 1 passes
+and (4q + 2) n m l flops.
 
-Eigenvalues are reported as plink2 --pca does, for the relationship matrix X X^T / m.
+**The exact pass** (both): P = X^T U block by block (spilled to a temporary file), with P^T P = U^T K U
+and the products X_all P for training and held-out samples. Rayleigh-Ritz on U^T K U = R Theta R^T
+gives singular values sqrt(theta), loadings V = P R Theta^-1/2 and scores X_all V, so eigenvalues,
+loadings and the scores of training and held-out samples are exact for K restricted to U, computed
+alike for every sample, and memory does not grow with the number of variants.
+
+Each dask task runs torch on one thread; dask supplies the parallelism (threads, or distributed
+workers). Eigenvalues are reported as plink2 --pca does, for the relationship matrix K / m.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import tempfile
@@ -37,13 +49,24 @@ from dataclasses import dataclass
 
 import dask
 import numpy as np
+import scipy.linalg
 import torch
 
 from riata.errors import RiataError
-from riata.io.plink import BedBlocks
+from riata.io.plink import MISSING_CODE, BedBlocks
 from riata.progress import progress
+from riata.settings import PCA_ALGORITHMS
 
 log = logging.getLogger("riata")
+
+WEIGHT_MAX = 127  # int8 (dosage - 1) x weight, in -127..127
+WEIGHT_RANGE = 8  # scales within a factor 8 share one integer grid: weights in 16..127
+RELATIONSHIP_BLOCK = 8192  # variants per int8 product
+RELATIONSHIP_PANELS = 6  # row panels of the upper triangle (measured fastest at 3,000 samples)
+VECTOR_WIDTH = 16  # float32 lanes of AVX-512: subspace widths are rounded up to a multiple
+# Float blocks of at most 16 MiB: glibc serves them from its heap and reuses them; larger ones are
+# fresh mmaps that page-fault on every block (3 s more per pass at 3,000 x 500,000 with 4096 variants).
+FLOAT_BLOCK_BYTES = 1 << 24
 
 
 def standardize(dosage: np.ndarray, a1_freq: np.ndarray) -> np.ndarray:
@@ -63,7 +86,7 @@ class Block:
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """float32 matrix product through torch (MKL): faster than numpy's bundled OpenBLAS here."""
+    """float32 matrix product through torch (oneDNN/MKL): faster than numpy's bundled OpenBLAS here."""
     return torch.matmul(torch.from_numpy(a), torch.from_numpy(np.ascontiguousarray(b))).numpy()
 
 
@@ -77,18 +100,19 @@ class StandardizedBlock:
 
     @classmethod
     def read(cls, source: BedBlocks, block: Block, rows: np.ndarray | None) -> StandardizedBlock:
-        dosage = source.read(rows, block.variants)
-        p = block.a1_freq.astype(np.float32)
-        missing = np.isnan(dosage)
-        if missing.any():
-            sample, variant = np.nonzero(missing)
-            dosage[sample, variant] = 2 * p[variant]
+        """The block for .fam rows ``rows`` (``None``: every sample)."""
+        return cls.from_codes(*source.read_codes(rows, block.variants), block.a1_freq)
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, may_miss: np.ndarray, a1_freq: np.ndarray) -> StandardizedBlock:
+        """From int8 dosages (samples x variants) as :meth:`BedBlocks.read_codes` returns them."""
+        dosage = codes.astype(np.float32, order="F")
+        p = a1_freq.astype(np.float32)
+        if len(may_miss):
+            sample, variant = np.nonzero(codes[:, may_miss] == MISSING_CODE)
+            dosage[sample, may_miss[variant]] = 2 * p[may_miss[variant]]
         scale = 1 / np.sqrt(2 * p * (1 - p))
         return cls(dosage, scale, 2 * p * scale)
-
-    def rows(self, start: int, stop: int) -> StandardizedBlock:
-        """The same block for samples start..stop-1 (a view, no copy)."""
-        return StandardizedBlock(self.dosage[start:stop], self.scale, self.shift)
 
     def t_times(self, q: np.ndarray) -> np.ndarray:
         """X^T q: (variants, l) from q (samples, l)."""
@@ -100,34 +124,138 @@ class StandardizedBlock:
         scaled = (self.scale[:, None] * w).astype(np.float32, copy=False)
         return _matmul(self.dosage, scaled) - (self.shift @ w)[None, :]
 
-    def sum_of_squares(self) -> float:
-        p2 = self.shift / self.scale  # 2p
-        column_sum = self.dosage.sum(axis=0, dtype=np.float64)
-        column_squares = np.einsum("ij,ij->j", self.dosage, self.dosage, dtype=np.float64)
-        n = self.dosage.shape[0]
-        return float((self.scale.astype(np.float64) ** 2 * (column_squares - 2 * p2 * column_sum + n * p2**2)).sum())
+
+def sum_of_squares(codes: np.ndarray, may_miss: np.ndarray, a1_freq: np.ndarray, chosen: np.ndarray) -> float:
+    """Squared norm of the standardized genotypes of the samples ``chosen`` (int8 0/1 per sample).
+
+    ``codes``: int8 dosages (samples x variants), ``may_miss`` as :meth:`BedBlocks.read_codes` gives it.
+    Sums of d and d^2 over chosen samples are exact int8 products; a missing call (-1) adds -1 and 1.
+    """
+    variants_by_sample = torch.from_numpy(codes.T)  # C order
+    chosen_columns = torch.from_numpy(np.repeat(chosen.astype(np.int8)[:, None], 8, axis=1))  # 8 for the kernel
+    dosage_sum = torch._int_mm(variants_by_sample, chosen_columns)[:, 0].numpy().astype(np.float64)
+    square_sum = torch._int_mm(variants_by_sample * variants_by_sample, chosen_columns)[:, 0].numpy().astype(np.float64)
+    observed = np.full(codes.shape[1], float(chosen.sum()))
+    for variant in may_miss:
+        missing = float(np.count_nonzero((codes[:, variant] == MISSING_CODE) & (chosen != 0)))
+        dosage_sum[variant] += missing
+        square_sum[variant] -= missing
+        observed[variant] -= missing
+    p2 = 2 * a1_freq.astype(np.float64)  # missing calls are imputed as 2p: they add nothing
+    return float(((square_sum - 2 * p2 * dosage_sum + observed * p2**2) / (p2 * (1 - p2 / 2))).sum())
+
+
+def integer_weights(a1_freq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per variant: an int8 weight (16..127) and the unit it counts in, weight x unit ~ 1/sqrt(2p(1-p)).
+
+    Variants whose scales lie within a factor ``WEIGHT_RANGE`` of each other share a unit (a weight
+    class), so each weight keeps at least 4 significant bits. Returns (weights, units), both (variants,).
+    """
+    scale = 1 / np.sqrt(2 * a1_freq * (1 - a1_freq))
+    weight_class = np.floor(np.log(scale / scale.min()) / np.log(WEIGHT_RANGE) + 1e-12)
+    units = scale.min() * float(WEIGHT_RANGE) ** (weight_class + 1) / WEIGHT_MAX
+    weights = np.clip(np.rint(scale / units), 1, WEIGHT_MAX).astype(np.int8)
+    return weights, units
+
+
+def _relationship_part(source, blocks, train, weights, units):
+    """Upper row panels of sum_b (W_b (G_b - 1))(W_b (G_b - 1))^T unit_b^2 over ``blocks`` (training
+    samples, float32).
+
+    G_b: int8 dosages with missing calls set to round(2p); W_b: integer weights. Subtracting 1 (a
+    per-variant shift, removed by the centring later) makes W (G - 1) fit int8 for weights up to 127.
+    The variants of a weight class form one int8 product per row panel.
+    """
+    torch.set_num_threads(1)
+    n = source.n_samples if train is None else len(train)
+    edges = np.linspace(0, n, RELATIONSHIP_PANELS + 1).astype(int)
+    total = torch.zeros((n, n), dtype=torch.float32)
+    for block in blocks:
+        position = slice(block.offset, block.offset + len(block.variants))
+        block_units = units[position]
+        order = np.argsort(block_units, kind="stable")  # weight classes contiguous
+        codes, may_miss = source.read_codes(train, block.variants[order])
+        codes = codes.T  # (variants, samples), C order
+        for variant in may_miss:
+            codes[variant, codes[variant] == MISSING_CODE] = np.rint(2 * block.a1_freq[order][variant])
+        np.subtract(codes, 1, out=codes)
+        np.multiply(codes, weights[position][order][:, None], out=codes)
+        weighted = torch.from_numpy(codes)
+        unit_values, starts = np.unique(block_units[order], return_index=True)
+        for unit, start, stop in zip(unit_values, starts, [*starts[1:], len(order)], strict=True):
+            part = weighted[start:stop]
+            for top, bottom in itertools.pairwise(edges):
+                total[top:bottom, top:].add_(torch._int_mm(part[:, top:bottom].T, part[:, top:]), alpha=unit**2)
+    return total.numpy(), edges
+
+
+def _relationship_basis(source, variant_index, train, a1_freq, width, threads, scheduler) -> np.ndarray:
+    """Top ``width`` eigenvectors (training samples, in ``train`` order, x width) of the centred
+    integer-weighted K. Blocks of ``RELATIONSHIP_BLOCK`` variants keep the int8 products efficient."""
+    weights, units = integer_weights(a1_freq)
+    blocks = blocks_of(variant_index, a1_freq, RELATIONSHIP_BLOCK)
+    in_file_order = np.sort(train)  # a sorted gather reads faster; every sample: no gather
+    rows = None if np.array_equal(in_file_order, np.arange(source.n_samples)) else in_file_order
+    # One task (one n x n buffer) per thread, each over every threads-th block.
+    tasks = [dask.delayed(_relationship_part)(source, blocks[i::threads], rows, weights, units) for i in range(threads)
+             if blocks[i::threads]]  # fmt: skip
+    parts = _compute(tasks, threads, scheduler)
+    relationship, edges = parts[0]
+    for part, _ in parts[1:]:
+        relationship += part
+    del parts
+    for top, bottom in itertools.pairwise(edges):  # mirror the panels' upper triangle, in place
+        relationship[bottom:, top:bottom] = relationship[top:bottom, bottom:].T
+    relationship -= relationship.mean(axis=0)[None, :]
+    relationship -= relationship.mean(axis=1)[:, None]
+    n = len(train)
+    _, vectors = scipy.linalg.eigh(relationship, subset_by_index=[n - width, n - 1], driver="evr", overwrite_a=True)
+    log.info("integer-weighted relationship matrix of %d training samples x %d variants (%d weight classes)",
+             n, len(a1_freq), len(np.unique(units)))  # fmt: skip
+    return vectors[np.searchsorted(in_file_order, train), ::-1]
 
 
 def _sketch(source, block, train, width, seed):
     x = StandardizedBlock.read(source, block, train)
     omega = np.random.default_rng([seed, block.index]).standard_normal((len(block.variants), width), dtype=np.float32)
-    return x.times(omega).astype(np.float64), x.sum_of_squares()
+    return (x.times(omega).astype(np.float64),)
 
 
 def _power(source, block, train, q):
     x = StandardizedBlock.read(source, block, train)
-    return x.times(x.t_times(q)).astype(np.float64)
+    return (x.times(x.t_times(q)).astype(np.float64),)
 
 
-def _final(source, block, train, others, to_loadings, spill_path):
-    """For one block: the loadings V_b = X_b^T W (spilled) and the held-out products X_other,b V_b."""
-    x = StandardizedBlock.read(source, block, np.concatenate([train, others]))
-    training, held_out = x.rows(0, len(train)), x.rows(len(train), len(train) + len(others))
-    loadings = training.t_times(to_loadings)  # (block variants, k)
+def _krylov_basis(source, blocks, train, width, power_iterations, seed, threads, scheduler) -> np.ndarray:
+    """Ritz vectors (training samples x width) of randomized block Krylov with ``power_iterations`` passes."""
+    (sketch,) = sum_over_blocks(_sketch, source, blocks, (train, width, seed), threads, scheduler)
+    krylov = [_orthonormal(sketch)]
+    powers = []  # Y_i = X X^T Q_{i-1}
+    for _ in progress(range(power_iterations), total=power_iterations, description="PCA Krylov iterations"):
+        q = krylov[-1].astype(np.float32)
+        powers.append(sum_over_blocks(_power, source, blocks, (train, q), threads, scheduler)[0])
+        krylov.append(_orthogonal_complement(powers[-1], np.hstack(krylov)))
+    # Rayleigh-Ritz in the orthonormal Krylov basis B = [Q_0 .. Q_{q-1}], whose products X X^T B =
+    # [Y_1 .. Y_q] are already known.
+    basis = np.hstack(krylov[:-1])
+    gram = basis.T @ np.hstack(powers)
+    eigenvalues, rotation = np.linalg.eigh((gram + gram.T) / 2)
+    log.info("randomized block Krylov: %d iterations, Krylov dimension %d", power_iterations, basis.shape[1])
+    return basis @ rotation[:, np.argsort(eigenvalues)[::-1][:width]]
+
+
+def _project(source, block, basis, training, spill_path):
+    """One block's share of the exact pass, over every .fam sample: spills P_b = X_train,b^T U; returns
+    X_b P_b, P_b^T P_b and the training rows' ||X_b||^2. ``basis``: U in .fam order, zero outside the
+    training samples (so P_b holds training genotypes only); ``training``: bool per .fam sample."""
+    codes, may_miss = source.read_codes(None, block.variants)
+    x = StandardizedBlock.from_codes(codes, may_miss, block.a1_freq)
+    projection = x.t_times(basis)  # (block variants, L)
     with open(spill_path, "r+b") as handle:
-        os.pwrite(handle.fileno(), np.ascontiguousarray(loadings, dtype=np.float32).tobytes(),
-                  block.offset * to_loadings.shape[1] * 4)  # fmt: skip
-    return held_out.times(loadings).astype(np.float64) if len(others) else None
+        os.pwrite(handle.fileno(), np.ascontiguousarray(projection, dtype=np.float32).tobytes(),
+                  block.offset * basis.shape[1] * 4)  # fmt: skip
+    squares = sum_of_squares(codes, may_miss, block.a1_freq, training)
+    return x.times(projection).astype(np.float64), projection.T @ projection, squares
 
 
 @dataclass(frozen=True)
@@ -160,11 +288,33 @@ def blocks_of(variant_index: np.ndarray, a1_freq: np.ndarray, block_variants: in
     ]
 
 
-def _run(tasks: list, threads: int, scheduler: object | None) -> list:
+def _summed(per_block: Callable, source: BedBlocks, blocks: list[Block], *arguments) -> tuple:
+    """One dask task: the sum over ``blocks`` of ``per_block(source, block, *arguments)`` (a tuple of
+    arrays or numbers), with torch on one thread, since dask runs tasks side by side."""
+    torch.set_num_threads(1)
+    total = None
+    for block in blocks:
+        part = per_block(source, block, *arguments)
+        total = part if total is None else tuple(a + b for a, b in zip(total, part, strict=True))
+    return total
+
+
+def sum_over_blocks(per_block, source, blocks, arguments, threads, scheduler, tasks_per_thread=4) -> tuple:
+    """Sum of ``per_block`` over all blocks, computed as ``tasks_per_thread x threads`` dask tasks of
+    consecutive blocks, on threads by default or on a dask.distributed ``Client``. Each task returns
+    one sum, so memory does not grow with the number of blocks (variants)."""
+    groups = [blocks[g[0] : g[-1] + 1] for g in np.array_split(np.arange(len(blocks)), tasks_per_thread * threads)
+              if len(g)]  # fmt: skip
+    parts = _compute([dask.delayed(_summed)(per_block, source, group, *arguments) for group in groups], threads,
+                     scheduler)  # fmt: skip
+    return tuple(sum(values) for values in zip(*parts, strict=True))
+
+
+def _compute(tasks: list, threads: int, scheduler: object | None) -> tuple:
     """Compute dask tasks: on threads by default, or on a dask.distributed ``Client``."""
     if scheduler is None:
-        return list(dask.compute(*tasks, scheduler="threads", num_workers=threads))
-    return list(dask.compute(*tasks, scheduler=scheduler))
+        return dask.compute(*tasks, scheduler="threads", num_workers=threads)
+    return dask.compute(*tasks, scheduler=scheduler)
 
 
 def _orthonormal(matrix: np.ndarray) -> np.ndarray:
@@ -182,6 +332,15 @@ def _orthogonal_complement(block: np.ndarray, previous: np.ndarray) -> np.ndarra
     return _orthonormal(block)
 
 
+def choose_algorithm(algorithm: str, n_train: int, relationship_max_samples: int) -> str:
+    """``auto``: the relationship matrix up to ``relationship_max_samples`` training samples, else Krylov."""
+    if algorithm not in PCA_ALGORITHMS:
+        raise RiataError(f"embed: algorithm must be one of {', '.join(PCA_ALGORITHMS)}, not {algorithm!r}")
+    if algorithm == "auto":
+        return "relationship" if n_train <= relationship_max_samples else "krylov"
+    return algorithm
+
+
 def randomized_pca(
     source: BedBlocks,
     *,
@@ -191,6 +350,8 @@ def randomized_pca(
     a1_freq: np.ndarray,
     n_components: int,
     write_loadings: Callable[[int, np.ndarray], None],
+    algorithm: str = "auto",
+    relationship_max_samples: int = 6000,
     oversampling: int = 10,
     power_iterations: int = 7,
     seed: int = 0,
@@ -204,86 +365,95 @@ def randomized_pca(
     ``train_rows`` / ``other_rows``: .fam rows of training and held-out samples; ``variant_index``:
     increasing .bim rows used, with training frequencies ``a1_freq`` strictly in (0, 1).
     ``write_loadings(first, loadings)`` receives the loadings (variants x k) of consecutive chunks
-    of the selected variants, ``first`` being the position of the chunk's first variant. Blocks run
-    as dask tasks on ``threads`` threads, or on ``scheduler`` (a dask.distributed ``Client``); B^T
-    is spilled to a temporary file in ``spill_dir``, which distributed workers must share.
+    of the selected variants, ``first`` being the position of the chunk's first variant. Blocks (of
+    at most ``block_variants`` variants and ``FLOAT_BLOCK_BYTES`` of float32 dosages) run
+    as dask tasks on ``threads`` threads, or on ``scheduler`` (a dask.distributed ``Client``); the
+    exact pass spills X^T U to a temporary file in ``spill_dir``, which distributed workers must share.
     """
     n_train, n_variants = len(train_rows), len(variant_index)
-    room = min(n_train, n_variants)  # the Krylov basis cannot be wider than the training matrix's rank
+    room = min(n_train, n_variants)  # no subspace can be wider than the training matrix's rank
     if n_components < 1 or power_iterations < 1 or n_components > room:
         raise RiataError(
             f"embed: {n_components} components need at least {n_components} training samples and variants "
             f"(and at least one iteration); have {n_train} samples and {n_variants} variants"
         )
-    width = min(n_components + oversampling, room)
-    if power_iterations * width > room:
-        log.info("embed: %d iterations of width %d exceed %d dimensions; using %d", power_iterations, width, room,
-                 max(room // width, 1))  # fmt: skip
-        power_iterations = max(room // width, 1)
-    blocks = blocks_of(np.asarray(variant_index), np.asarray(a1_freq), block_variants)
+    width = min(-(-(n_components + oversampling) // VECTOR_WIDTH) * VECTOR_WIDTH, room)
+    algorithm = choose_algorithm(algorithm, n_train, relationship_max_samples)
     train_rows, other_rows = np.asarray(train_rows), np.asarray(other_rows)
-    delayed = dask.delayed
+    a1_freq = np.asarray(a1_freq)
+    block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * source.n_samples)))
+    blocks = blocks_of(np.asarray(variant_index), a1_freq, block_variants)
+    torch_threads = torch.get_num_threads()  # each task sets one thread; restored at the end
+    try:
+        return _fit(source, blocks, train_rows, other_rows, n_components, width, algorithm, power_iterations, seed,
+                    threads, scheduler, spill_dir, write_loadings)  # fmt: skip
+    finally:
+        torch.set_num_threads(torch_threads)
 
-    parts = _run([delayed(_sketch)(source, b, train_rows, width, seed) for b in blocks], threads, scheduler)
-    total_variance = sum(sum_of_squares for _, sum_of_squares in parts)
-    krylov = [_orthonormal(sum(product for product, _ in parts))]  # Q_0
-    powers = []  # Y_i = X X^T Q_{i-1}
-    for _ in progress(range(power_iterations), total=power_iterations, description="PCA Krylov iterations"):
-        q = krylov[-1].astype(np.float32)
-        powers.append(sum(_run([delayed(_power)(source, b, train_rows, q) for b in blocks], threads, scheduler)))
-        krylov.append(_orthogonal_complement(powers[-1], np.hstack(krylov)))
 
-    # Rayleigh-Ritz in the orthonormal Krylov basis K = [Q_0 .. Q_{q-1}], whose products X X^T K =
-    # [Y_1 .. Y_q] are already known.
-    basis, products = np.hstack(krylov[:-1]), np.hstack(powers)
-    gram = basis.T @ products
-    eigenvalues, rotation = np.linalg.eigh((gram + gram.T) / 2)  # K^T X X^T K = Z S^2 Z^T
-    order = np.argsort(eigenvalues)[::-1][:n_components]
-    singular_values = np.sqrt(np.maximum(eigenvalues[order], 0))
-    rotation = rotation[:, order] / singular_values  # Z S^-1
-    train_scores = products @ rotation  # X X^T K Z S^-1 = X_train V
-    to_loadings = (basis @ rotation).astype(np.float32)  # W = K Z S^-1, so that V = X_train^T W
+def _fit(source, blocks, train_rows, other_rows, n_components, width, algorithm, power_iterations, seed, threads,
+         scheduler, spill_dir, write_loadings) -> Embedding:  # fmt: skip
+    """:func:`randomized_pca` once its arguments are checked: the basis, then the exact pass."""
+    n_train, n_variants = len(train_rows), sum(len(block.variants) for block in blocks)
+    room = min(n_train, n_variants)
+    if algorithm == "relationship":
+        variant_index = np.concatenate([block.variants for block in blocks])
+        a1_freq = np.concatenate([block.a1_freq for block in blocks])
+        basis = _relationship_basis(source, variant_index, train_rows, a1_freq, width, threads, scheduler)
+    else:
+        if power_iterations * width > room:
+            log.info("embed: %d iterations of width %d exceed %d dimensions; using %d", power_iterations, width,
+                     room, max(room // width, 1))  # fmt: skip
+            power_iterations = max(room // width, 1)
+        basis = _krylov_basis(source, blocks, train_rows, width, power_iterations, seed, threads, scheduler)
+
     handle, spill_path = tempfile.mkstemp(prefix=".riata-pca-", suffix=".f32", dir=spill_dir)
     try:
-        os.ftruncate(handle, n_variants * n_components * 4)
+        os.ftruncate(handle, n_variants * width * 4)
         os.close(handle)
-        held_out = _run(
-            [delayed(_final)(source, b, train_rows, other_rows, to_loadings, spill_path) for b in blocks],
-            threads, scheduler,
-        )  # fmt: skip
-        sign = _deterministic_signs(spill_path, n_variants, n_components, block_variants)
-        train_scores = train_scores * sign
-        other_scores = sum(held_out) * sign if len(other_rows) else np.empty((0, n_components))
-        _stream_loadings(spill_path, sign, n_variants, n_components, block_variants, write_loadings)
+        training = np.zeros(source.n_samples, dtype=np.int8)
+        training[train_rows] = 1
+        basis_by_sample = np.zeros((source.n_samples, width), dtype=np.float32)
+        basis_by_sample[train_rows] = basis
+        # products X X_train^T U (.fam samples x L), gram U^T K U, total_variance ||X_train||^2
+        products, gram, total_variance = sum_over_blocks(_project, source, blocks, (basis_by_sample, training,
+                                                         spill_path), threads, scheduler)  # fmt: skip
+        eigenvalues, rotation = np.linalg.eigh((gram + gram.T) / 2)
+        order = np.argsort(eigenvalues)[::-1][:n_components]
+        singular_values = np.sqrt(np.maximum(eigenvalues[order], 0))
+        rotation = rotation[:, order] / singular_values  # V = P R Theta^-1/2
+        sign = _deterministic_signs(spill_path, n_variants, rotation)
+        rotation = rotation * sign
+        scores = products[np.concatenate([train_rows, other_rows])] @ rotation
+        _stream_loadings(spill_path, n_variants, rotation, write_loadings)
     finally:
         os.unlink(spill_path)
-    log.info(
-        "randomized block Krylov PCA on %d training samples x %d variants (%d iterations, Krylov dimension %d): "
-        "%d components explain %.2f%%",
-        n_train, n_variants, power_iterations, basis.shape[1], n_components,
-        100 * (singular_values**2).sum() / total_variance,
-    )  # fmt: skip
-    return Embedding(train_scores, other_scores, singular_values, total_variance, n_variants)
+    log.info("%s PCA on %d training samples x %d variants: %d components explain %.2f%%", algorithm, n_train,
+             n_variants, n_components, 100 * (singular_values**2).sum() / total_variance)  # fmt: skip
+    return Embedding(scores[:n_train], scores[n_train:], singular_values, total_variance, n_variants)
 
 
-def _spilled_chunks(spill_path: str, n_variants: int, width: int, chunk: int):
+def _loading_chunks(spill_path: str, n_variants: int, rotation: np.ndarray, chunk: int):
+    """(first variant, loadings (variants x k)) of consecutive chunks: the spilled X^T U times ``rotation``."""
+    width = rotation.shape[0]
     with open(spill_path, "rb") as handle:
         for first in range(0, n_variants, chunk):
             rows = min(chunk, n_variants - first)
             data = os.pread(handle.fileno(), rows * width * 4, first * width * 4)
-            yield first, np.frombuffer(data, dtype=np.float32).reshape(rows, width)
+            yield first, np.frombuffer(data, dtype=np.float32).reshape(rows, width) @ rotation
 
 
-def _deterministic_signs(spill_path: str, n_variants: int, k: int, chunk: int) -> np.ndarray:
+def _deterministic_signs(spill_path: str, n_variants: int, rotation: np.ndarray, chunk: int = 65536) -> np.ndarray:
     """+1 or -1 per component so that its largest loading (in magnitude) is positive."""
+    k = rotation.shape[1]
     largest = np.zeros(k)
-    for _, loadings in _spilled_chunks(spill_path, n_variants, k, chunk):
+    for _, loadings in _loading_chunks(spill_path, n_variants, rotation, chunk):
         candidate = loadings[np.abs(loadings).argmax(axis=0), np.arange(k)]
         bigger = np.abs(candidate) > np.abs(largest)
         largest[bigger] = candidate[bigger]
     return np.where(largest < 0, -1.0, 1.0)
 
 
-def _stream_loadings(spill_path, sign, n_variants, k, chunk, write_loadings) -> None:
-    for first, loadings in _spilled_chunks(spill_path, n_variants, k, chunk):
-        write_loadings(first, loadings * sign)
+def _stream_loadings(spill_path, n_variants, rotation, write_loadings, chunk: int = 65536) -> None:
+    for first, loadings in _loading_chunks(spill_path, n_variants, rotation, chunk):
+        write_loadings(first, loadings.astype(np.float32))

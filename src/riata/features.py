@@ -20,9 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec, ClinicalTable
-from riata.settings import FEATURE_SETS
-
-GENETIC_PREFIX = "genetic_"
+from riata.settings import FEATURE_SETS, GENETIC_PREFIX
 
 
 @dataclass(frozen=True)

@@ -83,17 +83,25 @@ class QcThresholds:
             raise RiataError(f"qc: min_maf must be in [0, 0.5), got {self.min_maf}")
 
 
+GENETIC_PREFIX = "genetic_"  # embedding columns genetic_0 .. genetic_k-1
 EMBEDDING_METHODS = ("pca", "autoencoder")
+PCA_ALGORITHMS = ("auto", "relationship", "krylov")
 
 
 @dataclass(frozen=True)
 class EmbeddingSettings:
     """How the genetic embedding is learnt (see riata.embedding and riata.autoencoder)."""
 
-    method: str = setting("pca", "pca (randomized block Krylov) or autoencoder")
+    method: str = setting("pca", "pca (principal components) or autoencoder")
     n_components: int = setting(20, "dimensions of the embedding (genetic_0 .. genetic_k-1)")
-    oversampling: int = setting(10, "pca: extra random directions per Krylov block")
-    power_iterations: int = setting(7, "pca: block Krylov iterations, one pass over the .bed each")
+    algorithm: str = setting(
+        "auto", "pca: relationship (int8 relationship matrix), krylov (randomized block Krylov) or auto"
+    )
+    relationship_max_samples: int = setting(
+        6000, "pca, auto: relationship up to this many training samples (memory n^2 x 4 bytes per thread), then krylov"
+    )
+    oversampling: int = setting(10, "pca: extra dimensions of the subspace beyond n_components")
+    power_iterations: int = setting(7, "pca, krylov: block Krylov iterations, one pass over the .bed each")
     seed: int = setting(1, "seed of the random sketch or of the autoencoder's initialisation")
     scheduler: str | None = setting(
         None, "pca: dask.distributed 'local', 'slurm' (workers as SLURM jobs) or a scheduler address", type=str
@@ -106,6 +114,8 @@ class EmbeddingSettings:
         checks = [
             (self.method in EMBEDDING_METHODS, f"method must be one of {', '.join(EMBEDDING_METHODS)}"),
             (self.n_components >= 1, "n_components must be at least 1"),
+            (self.algorithm in PCA_ALGORITHMS, f"algorithm must be one of {', '.join(PCA_ALGORITHMS)}"),
+            (self.relationship_max_samples >= 0, "relationship_max_samples must be at least 0"),
             (self.oversampling >= 0, "oversampling must be at least 0"),
             (self.power_iterations >= 1, "power_iterations must be at least 1"),
             (self.autoencoder_epochs >= 1, "autoencoder_epochs must be at least 1"),

@@ -17,7 +17,15 @@ import pandas as pd
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec, read_clinical
 from riata.io.tables import atomic_outputs, read_table, write_table
-from riata.settings import FEATURE_SETS, PENALTIES, SPLITS, EmbeddingSettings, SimulationSettings, TrainSettings
+from riata.settings import (
+    FEATURE_SETS,
+    GENETIC_PREFIX,
+    PENALTIES,
+    SPLITS,
+    EmbeddingSettings,
+    SimulationSettings,
+    TrainSettings,
+)
 
 # Heavy libraries (torch, dask, scikit-learn, matplotlib, msprime) are imported inside the steps that
 # use them, so that each `riata <verb>` job starts in the time its own work needs.
@@ -220,6 +228,70 @@ def dask_scheduler(address: str | None, threads: int):
             yield client
 
 
+VARIANT_ID_COLUMNS = ["snp", "chrom", "pos", "a1", "a2"]
+
+
+class LoadingsWriter:
+    """Writes per-variant loadings beside the ids of the variants that passed QC, chunk by chunk.
+
+    The ids are streamed from ``variants_path`` (riata qc's variants.tsv) and each chunk goes straight
+    to pyarrow's writer, so neither the variant table nor the loadings are ever held whole. The
+    format follows the file name: ``.parquet`` (the workflow's, 10x faster to write than text at
+    500,000 variants) or a tab-separated text table. ``writer(first, loadings)`` takes consecutive
+    chunks (variants x k) of the passing variants.
+    """
+
+    def __init__(self, path: str | Path, variants_path: str | Path, k: int, chunk_rows: int = 65536):
+        self.path, self.variants_path, self.k, self.chunk_rows = Path(path), Path(variants_path), k, chunk_rows
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self.written = 0
+
+    def __enter__(self) -> LoadingsWriter:
+        import pyarrow as pa
+        import pyarrow.csv
+        import pyarrow.parquet
+
+        names = [*VARIANT_ID_COLUMNS, *(f"loading_{j}" for j in range(self.k))]
+        types = [pa.string(), pa.string(), pa.int64(), pa.string(), pa.string(), *[pa.float32()] * self.k]
+        self.schema = pa.schema(list(zip(names, types, strict=True)))
+        if self.parquet:
+            self.writer = pyarrow.parquet.ParquetWriter(self.path, self.schema, use_dictionary=["chrom", "a1", "a2"])
+        else:
+            self.path.write_text("\t".join(names) + "\n")
+            options = pyarrow.csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+            self.text = open(self.path, "ab")  # closed in __exit__
+            self.writer = pyarrow.csv.CSVWriter(self.text, self.schema, write_options=options)
+        id_types = dict(zip(VARIANT_ID_COLUMNS, types, strict=False))
+        table = pyarrow.csv.open_csv(
+            self.variants_path,
+            read_options=pyarrow.csv.ReadOptions(block_size=1 << 22),
+            parse_options=pyarrow.csv.ParseOptions(delimiter="\t"),
+            convert_options=pyarrow.csv.ConvertOptions(
+                include_columns=[*VARIANT_ID_COLUMNS, "pass"], column_types={**id_types, "pass": pa.bool_()}
+            ),
+        )
+        self.passing = (batch.filter(batch.column("pass")).select(VARIANT_ID_COLUMNS) for batch in table)
+        self.pending = self.schema.empty_table().select(VARIANT_ID_COLUMNS)
+        return self
+
+    def __call__(self, first: int, loadings: np.ndarray) -> None:
+        import pyarrow as pa
+
+        if first != self.written:
+            raise ValueError(f"loadings must come in order: expected variant {self.written}, got {first}")
+        while self.pending.num_rows < len(loadings):
+            self.pending = pa.concat_tables([self.pending, pa.Table.from_batches([next(self.passing)])])
+        ids, self.pending = self.pending.slice(0, len(loadings)), self.pending.slice(len(loadings))
+        arrays = [*ids.columns, *(pa.array(column) for column in np.asarray(loadings, dtype=np.float32).T)]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.written += len(loadings)
+
+    def __exit__(self, *exception) -> None:
+        self.writer.close()
+        if not self.parquet:
+            self.text.close()
+
+
 def embed(
     *, genotypes_prefix: str, qc_dir: str, settings: EmbeddingSettings, use_fid: bool, threads: int,
     block_variants: int, out_components: str, out_loadings: str, out_eigenvalues: str,
@@ -229,7 +301,6 @@ def embed(
     passed QC, and the spectrum (PCA eigenvalues, or the autoencoder codes' training variances)."""
     import torch
 
-    from riata.features import GENETIC_PREFIX
     from riata.io.plink import BedBlocks, check_bed, plink_paths, read_fam, sample_positions
 
     settings.validate()
@@ -237,14 +308,13 @@ def embed(
     paths = plink_paths(genotypes_prefix)
     fam = read_fam(paths["fam"], use_fid=use_fid)
     split = read_split(Path(qc_dir) / "split.tsv")
-    statistics = read_table(Path(qc_dir) / "variants.tsv", usecols=["snp", "chrom", "pos", "a1", "a2", "a1_freq",
-                            "pass"], dtype={"snp": str, "chrom": str, "a1": str, "a2": str})  # fmt: skip
+    variants_path = Path(qc_dir) / "variants.tsv"
+    statistics = read_table(variants_path, usecols=["a1_freq", "pass"])
     check_bed(paths["bed"], len(fam), len(statistics))
     variant_index = np.flatnonzero(statistics["pass"].to_numpy())
     train_ids, other_ids = split.index[split == "train"], split.index[split != "train"]
     k = settings.n_components
-    names, loading_names = [f"{GENETIC_PREFIX}{j}" for j in range(k)], [f"loading_{j}" for j in range(k)]
-    passing = statistics.iloc[variant_index][["snp", "chrom", "pos", "a1", "a2"]].reset_index(drop=True)
+    names = [f"{GENETIC_PREFIX}{j}" for j in range(k)]
     common = {
         "train_rows": sample_positions(fam, train_ids.tolist()),
         "other_rows": sample_positions(fam, other_ids.tolist()),
@@ -254,22 +324,20 @@ def embed(
         "block_variants": block_variants,
         "seed": settings.seed,
     }
-    source = BedBlocks(paths["bed"], len(fam), len(statistics), threads=threads)
+    source = BedBlocks(paths["bed"], len(fam), len(statistics))
+    del statistics
 
-    with atomic_outputs([out_components, out_loadings, out_eigenvalues]) as (components_tmp, loadings_tmp, eigen_tmp):
-        passing.head(0).assign(**dict.fromkeys(loading_names, 0.0)).to_csv(loadings_tmp, sep="\t", index=False)
-
-        def write_loadings(first: int, loadings: np.ndarray) -> None:
-            chunk = passing.iloc[first : first + len(loadings)].copy()
-            chunk[loading_names] = loadings
-            chunk.to_csv(loadings_tmp, sep="\t", index=False, header=False, mode="a", float_format="%.6g")
-
+    with (
+        atomic_outputs([out_components, out_loadings, out_eigenvalues]) as (components_tmp, loadings_tmp, eigen_tmp),
+        LoadingsWriter(loadings_tmp, variants_path, k) as write_loadings,
+    ):
         if settings.method == "pca":
             from riata.embedding import randomized_pca
 
             with dask_scheduler(settings.scheduler, threads) as client:
                 embedding = randomized_pca(
-                    source, **common, write_loadings=write_loadings, oversampling=settings.oversampling,
+                    source, **common, write_loadings=write_loadings, algorithm=settings.algorithm,
+                    relationship_max_samples=settings.relationship_max_samples, oversampling=settings.oversampling,
                     power_iterations=settings.power_iterations, threads=threads, scheduler=client,
                     spill_dir=str(Path(out_loadings).parent),
                 )  # fmt: skip

@@ -7,7 +7,7 @@ rule embed:
         qc=multiext(f"{RESULTS}/qc/", "variants.tsv", "split.tsv"),
     output:
         components=f"{RESULTS}/embedding/components.tsv",
-        loadings=f"{RESULTS}/embedding/loadings.tsv",
+        loadings=f"{RESULTS}/embedding/loadings.parquet",
         eigenvalues=f"{RESULTS}/embedding/eigenvalues.tsv",
     log:
         f"{LOGS}/embed.log",

@@ -112,7 +112,7 @@ if USES_GENOTYPES and GENETIC_FEATURE_SETS:
     rule snps:
         input:
             layers=snp_inputs(),
-            loadings=f"{RESULTS}/embedding/loadings.tsv",
+            loadings=f"{RESULTS}/embedding/loadings.parquet",
             truth=truth_file(),
         output:
             tsv=report(

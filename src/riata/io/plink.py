@@ -220,26 +220,54 @@ def write_plink(
         yield bed_writer
 
 
+MISSING_CODE = -1
+
+# The 4 genotypes packed in one .bed byte (2 bits each, first sample in the lowest bits) as dosages of
+# the 5th-column allele: 00 -> 2 (homozygous A1), 01 -> missing, 10 -> 1, 11 -> 0.
+_BYTE_TO_DOSAGES = np.array(
+    [[(2, MISSING_CODE, 1, 0)[(byte >> shift) & 3] for shift in (0, 2, 4, 6)] for byte in range(256)], dtype=np.int8
+)
+_BYTE_HAS_MISSING = (_BYTE_TO_DOSAGES == MISSING_CODE).any(axis=1)
+
+
 @dataclass(frozen=True)
 class BedBlocks:
-    """Reads blocks of a .bed as float32 dosages with bed-reader (Rust, multithreaded), for fast passes.
+    """Reads blocks of a variant-major .bed straight from its packed bytes, for the embedding's fast passes.
 
-    pandas-plink's dask array serves QC; the embedding's repeated passes read blocks of chosen
-    samples and variants directly, as (samples x variants) float32 in column-major order (each
-    variant contiguous, as in the file), counting the 5th-column allele, NaN where missing.
+    pandas-plink's dask array serves QC; the embedding's passes read blocks of chosen samples and
+    variants directly: :meth:`read_codes` gives int8 dosages (0, 1, 2; ``MISSING_CODE`` where missing),
+    :meth:`read` float32 dosages with NaN where missing, both (samples x variants) in column-major
+    order (each variant contiguous, as in the file), counting the 5th-column allele. A block costs one
+    read of the byte range spanning its variants and a table lookup per byte.
     """
 
     path: Path
     n_samples: int
     n_variants: int
-    threads: int = 1
+
+    def read_codes(self, sample_rows: np.ndarray | None, variant_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """int8 dosages, (samples x variants) in column-major order (``None`` selects every sample),
+        and the positions (among ``variant_rows``) of the variants that may have a missing call."""
+        variant_rows = np.asarray(variant_rows)
+        bytes_per_variant = (self.n_samples + 3) // 4
+        if len(variant_rows) == 0:
+            rows = self.n_samples if sample_rows is None else len(sample_rows)
+            return np.empty((rows, 0), np.int8, order="F"), np.empty(0, dtype=np.intp)
+        first, last = int(variant_rows.min()), int(variant_rows.max())
+        with open(self.path, "rb") as handle:
+            span = os.pread(handle.fileno(), (last - first + 1) * bytes_per_variant, 3 + first * bytes_per_variant)
+        packed = np.frombuffer(span, dtype=np.uint8).reshape(-1, bytes_per_variant)[variant_rows - first]
+        may_miss = np.flatnonzero(np.take(_BYTE_HAS_MISSING, packed).any(axis=1))
+        codes = np.take(_BYTE_TO_DOSAGES, packed, axis=0).reshape(len(variant_rows), -1)
+        codes = codes[:, : self.n_samples] if sample_rows is None else np.take(codes, sample_rows, axis=1)
+        return np.ascontiguousarray(codes).T, may_miss
 
     def read(self, sample_rows: np.ndarray | None, variant_rows: np.ndarray) -> np.ndarray:
-        from bed_reader import open_bed
-
-        with open_bed(self.path, iid_count=self.n_samples, sid_count=self.n_variants, count_A1=True) as bed:
-            index = (slice(None) if sample_rows is None else sample_rows, variant_rows)
-            return bed.read(index=index, dtype=np.float32, order="F", num_threads=self.threads)
+        """float32 dosages, (samples x variants) in column-major order, NaN where missing."""
+        codes, _ = self.read_codes(sample_rows, variant_rows)
+        dosage = codes.astype(np.float32, order="F")
+        dosage[codes == MISSING_CODE] = np.nan
+        return dosage
 
 
 def sample_positions(fam: pd.DataFrame, sample_ids: Sequence[str]) -> np.ndarray:
