@@ -100,7 +100,7 @@ def main() -> None:
             "--out-components",
             str(work / f"components_{tag}.tsv"),
             "--out-loadings",
-            str(work / f"loadings_{tag}.tsv"),
+            str(work / f"loadings_{tag}.parquet"),  # as the workflow writes them
             "--out-eigenvalues",
             str(work / f"eigenvalues_{tag}.tsv"),
         ]
@@ -109,6 +109,7 @@ def main() -> None:
                    work / f"embed_{tag}.log")  # fmt: skip
 
     riata_seconds, riata_rss = embed(work / "qc", "all")
+    algorithm = "relationship" if "relationship PCA" in (work / "embed_all.log").read_text() else "krylov"
     plink_seconds, plink_rss = run([plink2, "--bfile", str(prefix), "--extract", str(work / "kept.txt"),
                                     "--read-freq", str(work / "plink2.afreq"), "--pca", str(options.components),
                                     "--threads", str(options.threads), "--out", str(work / "plink2")],
@@ -132,7 +133,7 @@ def main() -> None:
     print(f"\n{len(fam)} samples x {len(kept)} variants (of {len(variants)}), k = {k}, {options.threads} threads")
     print(f"frequencies: riata qc {qc_seconds:.1f} s, {qc_rss:.2f} GB peak RSS (not in the times below)")
     print(f"{'tool':<32}{'seconds':>10}{'peak RSS GB':>14}")
-    print(f"{'riata embed (randomized)':<32}{riata_seconds:>10.1f}{riata_rss:>14.2f}")
+    print(f"{'riata embed (' + algorithm + ')':<32}{riata_seconds:>10.1f}{riata_rss:>14.2f}")
     print(f"{'plink2 --pca (exact)':<32}{plink_seconds:>10.1f}{plink_rss:>14.2f}")
     print(f"speedup {plink_seconds / riata_seconds:.1f}x")
     print("component  eigenvalue riata  eigenvalue plink2  |corr|")
