@@ -185,3 +185,13 @@ def test_autoencoder_learns_the_structure_from_training_samples_only(cohort):
     # Deterministic, and the held-out samples' genotypes play no part in training.
     again = fit_autoencoder(source, train_rows=train, other_rows=held_out[:5], **common)
     np.testing.assert_allclose(again.train_codes, autoencoder.train_codes, atol=1e-5)
+
+
+def test_auto_picks_the_relationship_matrix_only_while_it_fits():
+    from riata.embedding import choose_algorithm
+
+    assert choose_algorithm("auto", 3000, 6000) == "relationship"
+    assert choose_algorithm("auto", 6001, 6000) == "krylov"
+    assert choose_algorithm("krylov", 100, 6000) == "krylov"
+    with pytest.raises(RiataError, match="algorithm must be one of auto, relationship, krylov"):
+        choose_algorithm("exact", 100, 6000)
