@@ -114,7 +114,8 @@ def test_relationship_algorithm_with_rare_variants_and_several_weight_classes(tm
     assert embedding.total_variance == pytest.approx(np.square(x).sum(), rel=1e-5)
 
 
-def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path):
+@pytest.mark.parametrize("algorithm", ["relationship", "krylov"])
+def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path, algorithm):
     genotypes, train = cohort
     held_out = np.setdiff1d(np.arange(genotypes.n_samples), train)
     scrambled = genotypes.dosage.compute()
@@ -126,8 +127,9 @@ def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path):
     ):
         for column in scrambled.T:
             writer.write(column)
-    original, original_loadings, original_variants, original_frequencies = fit(genotypes, train)
-    changed, changed_loadings, changed_variants, changed_frequencies = fit(open_plink(prefix), train)
+    original, original_loadings, original_variants, original_frequencies = fit(genotypes, train, algorithm=algorithm)
+    changed, changed_loadings, changed_variants, changed_frequencies = fit(open_plink(prefix), train,
+                                                                           algorithm=algorithm)  # fmt: skip
     np.testing.assert_array_equal(original_variants, changed_variants)  # QC
     np.testing.assert_array_equal(original_frequencies, changed_frequencies)  # standardization
     np.testing.assert_array_equal(original_loadings, changed_loadings)
@@ -135,15 +137,17 @@ def test_held_out_genotypes_do_not_change_what_is_fitted(cohort, tmp_path):
     assert not np.array_equal(original.other_scores, changed.other_scores)
 
 
-def test_a_two_worker_dask_cluster_gives_the_same_components(cohort, tmp_path):
+@pytest.mark.parametrize("algorithm", ["relationship", "krylov"])
+def test_a_two_worker_dask_cluster_gives_the_same_components(cohort, tmp_path, algorithm):
     distributed = pytest.importorskip("distributed")
     genotypes, train = cohort
-    threaded, threaded_loadings, *_ = fit(genotypes, train, threads=2)
+    threaded, threaded_loadings, *_ = fit(genotypes, train, threads=2, algorithm=algorithm)
     with (
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        clustered, clustered_loadings, *_ = fit(genotypes, train, scheduler=client, spill_dir=str(tmp_path))
+        clustered, clustered_loadings, *_ = fit(genotypes, train, scheduler=client, spill_dir=str(tmp_path),
+                                                algorithm=algorithm)  # fmt: skip
     np.testing.assert_allclose(clustered.singular_values, threaded.singular_values, rtol=1e-6)
     np.testing.assert_allclose(clustered_loadings, threaded_loadings, atol=1e-5)
     np.testing.assert_allclose(clustered.other_scores, threaded.other_scores, atol=1e-3)

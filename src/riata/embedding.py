@@ -383,6 +383,8 @@ def randomized_pca(
     a1_freq = np.asarray(a1_freq)
     block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * source.n_samples)))
     blocks = blocks_of(np.asarray(variant_index), a1_freq, block_variants)
+    if scheduler is not None:  # as many task groups as the cluster has threads
+        threads = max(threads, sum(scheduler.nthreads().values()))
     torch_threads = torch.get_num_threads()  # each task sets one thread; restored at the end
     try:
         return _fit(source, blocks, train_rows, other_rows, n_components, width, algorithm, power_iterations, seed,
