@@ -101,16 +101,17 @@ class StandardizedBlock:
     @classmethod
     def read(cls, source: BedBlocks, block: Block, rows: np.ndarray | None) -> StandardizedBlock:
         """The block for .fam rows ``rows`` (``None``: every sample)."""
-        return cls.from_codes(*source.read_codes(rows, block.variants), block.a1_freq)
+        codes, may_miss = source.read_codes(rows, block.variants)
+        return cls.from_codes(codes, missing_calls(codes, may_miss), block.a1_freq)
 
     @classmethod
-    def from_codes(cls, codes: np.ndarray, may_miss: np.ndarray, a1_freq: np.ndarray) -> StandardizedBlock:
-        """From int8 dosages (samples x variants) as :meth:`BedBlocks.read_codes` returns them."""
+    def from_codes(cls, codes: np.ndarray, missing: np.ndarray | None, a1_freq: np.ndarray) -> StandardizedBlock:
+        """From int8 dosages (samples x variants) as :meth:`BedBlocks.read_codes` returns them and
+        their :func:`missing_calls`."""
         dosage = codes.astype(np.float32, order="F")
         p = a1_freq.astype(np.float32)
-        if len(may_miss):
-            sample, variant = np.nonzero(codes[:, may_miss] == MISSING_CODE)
-            dosage[sample, may_miss[variant]] = 2 * p[may_miss[variant]]
+        if missing is not None:
+            np.copyto(dosage, 2 * p[None, :], where=missing)
         scale = 1 / np.sqrt(2 * p * (1 - p))
         return cls(dosage, scale, 2 * p * scale)
 
@@ -125,22 +126,29 @@ class StandardizedBlock:
         return _matmul(self.dosage, scaled) - (self.shift @ w)[None, :]
 
 
-def sum_of_squares(codes: np.ndarray, may_miss: np.ndarray, a1_freq: np.ndarray, chosen: np.ndarray) -> float:
+def missing_calls(codes: np.ndarray, may_miss: np.ndarray) -> np.ndarray | None:
+    """Where ``codes`` (int8 dosages) are missing, or None when no variant in the block may be."""
+    return codes == MISSING_CODE if len(may_miss) else None
+
+
+def sum_of_squares(codes: np.ndarray, missing: np.ndarray | None, a1_freq: np.ndarray, chosen: np.ndarray) -> float:
     """Squared norm of the standardized genotypes of the samples ``chosen`` (int8 0/1 per sample).
 
-    ``codes``: int8 dosages (samples x variants), ``may_miss`` as :meth:`BedBlocks.read_codes` gives it.
-    Sums of d and d^2 over chosen samples are exact int8 products; a missing call (-1) adds -1 and 1.
+    ``codes``: int8 dosages (samples x variants) and their :func:`missing_calls`. Sums of d, d^2 and
+    missing calls over chosen samples are exact int8 products; a missing call (-1) adds -1 and 1.
     """
-    variants_by_sample = torch.from_numpy(codes.T)  # C order
     chosen_columns = torch.from_numpy(np.repeat(chosen.astype(np.int8)[:, None], 8, axis=1))  # 8 for the kernel
-    dosage_sum = torch._int_mm(variants_by_sample, chosen_columns)[:, 0].numpy().astype(np.float64)
-    square_sum = torch._int_mm(variants_by_sample * variants_by_sample, chosen_columns)[:, 0].numpy().astype(np.float64)
+
+    def chosen_sums(values: np.ndarray) -> np.ndarray:  # (variants,) sums over chosen samples
+        return torch._int_mm(torch.from_numpy(values.T), chosen_columns)[:, 0].numpy().astype(np.float64)
+
+    dosage_sum, square_sum = chosen_sums(codes), chosen_sums(codes * codes)
     observed = np.full(codes.shape[1], float(chosen.sum()))
-    for variant in may_miss:
-        missing = float(np.count_nonzero((codes[:, variant] == MISSING_CODE) & (chosen != 0)))
-        dosage_sum[variant] += missing
-        square_sum[variant] -= missing
-        observed[variant] -= missing
+    if missing is not None:
+        missed = chosen_sums(missing.view(np.int8))
+        dosage_sum += missed
+        square_sum -= missed
+        observed -= missed
     p2 = 2 * a1_freq.astype(np.float64)  # missing calls are imputed as 2p: they add nothing
     return float(((square_sum - 2 * p2 * dosage_sum + observed * p2**2) / (p2 * (1 - p2 / 2))).sum())
 
@@ -176,8 +184,9 @@ def _relationship_part(source, blocks, train, weights, units):
         order = np.argsort(block_units, kind="stable")  # weight classes contiguous
         codes, may_miss = source.read_codes(train, block.variants[order])
         codes = codes.T  # (variants, samples), C order
-        for variant in may_miss:
-            codes[variant, codes[variant] == MISSING_CODE] = np.rint(2 * block.a1_freq[order][variant])
+        if len(may_miss):
+            imputed = np.rint(2 * block.a1_freq[order]).astype(np.int8)
+            np.copyto(codes, imputed[:, None], where=codes == MISSING_CODE)
         np.subtract(codes, 1, out=codes)
         np.multiply(codes, weights[position][order][:, None], out=codes)
         weighted = torch.from_numpy(codes)
@@ -249,12 +258,13 @@ def _project(source, block, basis, training, spill_path):
     X_b P_b, P_b^T P_b and the training rows' ||X_b||^2. ``basis``: U in .fam order, zero outside the
     training samples (so P_b holds training genotypes only); ``training``: bool per .fam sample."""
     codes, may_miss = source.read_codes(None, block.variants)
-    x = StandardizedBlock.from_codes(codes, may_miss, block.a1_freq)
+    missing = missing_calls(codes, may_miss)
+    x = StandardizedBlock.from_codes(codes, missing, block.a1_freq)
     projection = x.t_times(basis)  # (block variants, L)
     with open(spill_path, "r+b") as handle:
         os.pwrite(handle.fileno(), np.ascontiguousarray(projection, dtype=np.float32).tobytes(),
                   block.offset * basis.shape[1] * 4)  # fmt: skip
-    squares = sum_of_squares(codes, may_miss, block.a1_freq, training)
+    squares = sum_of_squares(codes, missing, block.a1_freq, training)
     return x.times(projection).astype(np.float64), projection.T @ projection, squares
 
 
