@@ -40,6 +40,7 @@ workers). Eigenvalues are reported as plink2 --pca does, for the relationship ma
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -184,9 +185,9 @@ def _relationship_part(source, blocks, train, weights, units):
         order = np.argsort(block_units, kind="stable")  # weight classes contiguous
         codes, may_miss = source.read_codes(train, block.variants[order])
         codes = codes.T  # (variants, samples), C order
-        if len(may_miss):
-            imputed = np.rint(2 * block.a1_freq[order]).astype(np.int8)
-            np.copyto(codes, imputed[:, None], where=codes == MISSING_CODE)
+        missing = missing_calls(codes, may_miss)
+        if missing is not None:
+            np.copyto(codes, np.rint(2 * block.a1_freq[order]).astype(np.int8)[:, None], where=missing)
         np.subtract(codes, 1, out=codes)
         np.multiply(codes, weights[position][order][:, None], out=codes)
         weighted = torch.from_numpy(codes)
@@ -351,6 +352,21 @@ def choose_algorithm(algorithm: str, n_train: int, relationship_max_samples: int
     return algorithm
 
 
+def _restores_torch_threads(function: Callable) -> Callable:
+    """Decorator: torch's thread count as it was before ``function``, whose dask tasks set it to one."""
+
+    @functools.wraps(function)
+    def wrapped(*arguments, **options):
+        threads = torch.get_num_threads()
+        try:
+            return function(*arguments, **options)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapped
+
+
+@_restores_torch_threads
 def randomized_pca(
     source: BedBlocks,
     *,
@@ -390,27 +406,12 @@ def randomized_pca(
     width = min(-(-(n_components + oversampling) // VECTOR_WIDTH) * VECTOR_WIDTH, room)
     algorithm = choose_algorithm(algorithm, n_train, relationship_max_samples)
     train_rows, other_rows = np.asarray(train_rows), np.asarray(other_rows)
-    a1_freq = np.asarray(a1_freq)
+    variant_index, a1_freq = np.asarray(variant_index), np.asarray(a1_freq)
     block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * source.n_samples)))
-    blocks = blocks_of(np.asarray(variant_index), a1_freq, block_variants)
+    blocks = blocks_of(variant_index, a1_freq, block_variants)
     if scheduler is not None:  # as many task groups as the cluster has threads
         threads = max(threads, sum(scheduler.nthreads().values()))
-    torch_threads = torch.get_num_threads()  # each task sets one thread; restored at the end
-    try:
-        return _fit(source, blocks, train_rows, other_rows, n_components, width, algorithm, power_iterations, seed,
-                    threads, scheduler, spill_dir, write_loadings)  # fmt: skip
-    finally:
-        torch.set_num_threads(torch_threads)
-
-
-def _fit(source, blocks, train_rows, other_rows, n_components, width, algorithm, power_iterations, seed, threads,
-         scheduler, spill_dir, write_loadings) -> Embedding:  # fmt: skip
-    """:func:`randomized_pca` once its arguments are checked: the basis, then the exact pass."""
-    n_train, n_variants = len(train_rows), sum(len(block.variants) for block in blocks)
-    room = min(n_train, n_variants)
     if algorithm == "relationship":
-        variant_index = np.concatenate([block.variants for block in blocks])
-        a1_freq = np.concatenate([block.a1_freq for block in blocks])
         basis = _relationship_basis(source, variant_index, train_rows, a1_freq, width, threads, scheduler)
     else:
         if power_iterations * width > room:

@@ -261,7 +261,7 @@ class LoadingsWriter:
             options = pyarrow.csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
             self.text = open(self.path, "ab")  # closed in __exit__
             self.writer = pyarrow.csv.CSVWriter(self.text, self.schema, write_options=options)
-        id_types = dict(zip(VARIANT_ID_COLUMNS, types, strict=False))
+        id_types = {name: self.schema.field(name).type for name in VARIANT_ID_COLUMNS}
         table = pyarrow.csv.open_csv(
             self.variants_path,
             read_options=pyarrow.csv.ReadOptions(block_size=1 << 22),
