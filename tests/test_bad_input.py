@@ -77,7 +77,7 @@ def test_outcome_missing_constant_or_without_the_positive_label(cohort):
 
 def test_shares_and_too_few_positives(cohort):
     assert_error(split(cohort, "--validation-share", "0.6", "--test-share", "0.4"),
-                 "split: validation + test share is 1; it must be below 1", cohort / "split.tsv")  # fmt: skip
+                 "split: validation_share + test_share is 1; it must be below 1", cohort / "split.tsv")  # fmt: skip
     few = edit(cohort, lambda t: t.__setitem__("CHD", [1] * 3 + [0] * 57))
     assert_error(split(cohort, table=few), "split: only 3 positive sample(s); a stratified split with these shares "
                  "needs at least 6", cohort / "split.tsv")  # fmt: skip
@@ -132,7 +132,7 @@ def test_training_names_and_lambdas(tmp_path):
     base = ["train", "--features", tmp_path, "--out-dir", out]
     assert_error(riata(*base, "--feature-set", "clinical", "--penalty", "lasso"), "unknown penalty 'lasso'", out)
     assert_error(riata(*base, "--feature-set", "clinical", "--penalty", "l1", "--lambda-max", "-1"),
-                 "train: lambda_max must be positive", out)  # fmt: skip
+                 "training: lambda_max must be positive, got -1", out)  # fmt: skip
     assert_error(riata(*base, "--feature-set", "clinicals", "--penalty", "l1"), "unknown feature set 'clinicals'", out)
 
 
@@ -147,7 +147,7 @@ CONFIG_PROBLEMS = [
     (lambda c: c["training"].update(lambda_max=-0.1), "training.lambda_max: -0.1 is less than or equal to the minimum"),
     (lambda c: c["training"].update(lambda_max="big"), "training.lambda_max: 'big' is not of type 'number', 'null'"),
     (lambda c: c.update(cohort="../x"), "cohort '../x' must be a plain name"),
-    (lambda c: c["split"].update(validation_share=0.5, test_share=0.5), "validation_share + split.test_share is 1"),
+    (lambda c: c["split"].update(validation_share=0.5, test_share=0.5), "split: validation_share + test_share is 1"),
 ]
 
 

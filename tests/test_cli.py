@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riata.cli import build_parser
-from riata.steps import SEED_FILES
+from riata.commands import COMMANDS, verb_of
+from riata.io.results import SEED_FILES
 
 VERBS = [
     "check",
@@ -21,9 +21,9 @@ VERBS = [
     "features",
     "train",
     "compare",
-    "heatmaps",
     "figures",
     "snps",
+    "heatmaps",
 ]
 
 
@@ -38,7 +38,7 @@ def test_help_lists_every_verb():
     assert result.returncode == 0
     for verb in VERBS:
         assert f"    {verb} " in result.stdout
-    assert set(build_parser()._subparsers._group_actions[0].choices) == set(VERBS)
+    assert [verb_of(command) for command in COMMANDS] == VERBS
 
 
 def assert_clean_error(result, message, *must_not_exist):
@@ -61,7 +61,7 @@ def test_shares_that_leave_no_training_samples(tiny_cohort, tmp_path):
         "split", "--clinical", tiny_cohort / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD",
         "--validation-share", "0.5", "--test-share", "0.5", "--out", out,
     )  # fmt: skip
-    assert_clean_error(result, "split: validation + test share is 1; it must be below 1", out)
+    assert_clean_error(result, "split: validation_share + test_share is 1; it must be below 1", out)
 
 
 def test_bed_with_a_wrong_magic_number(tiny_cohort, tmp_path):
@@ -104,12 +104,17 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
     for penalty in ["none", "group_lasso"]:
         result = riata(*train, "--penalty", penalty, *refits[penalty], "--out-dir", work / "models" / penalty)
         assert result.returncode == 0, result.stderr
-    metrics = [work / "models" / p / f"seed{s}" / "metrics.tsv" for p in ["none", "group_lasso"] for s in [1, 2]]
-    compared = riata("compare", *metrics, "--features", work / "features", "--out-tsv", work / "comparison.tsv",
+    models = [work / "models" / p / f"seed{s}" for p in ["none", "group_lasso"] for s in [1, 2]]
+    compared = riata("compare", *models, "--features", work / "features", "--out-tsv", work / "comparison.tsv",
                      "--out-md", work / "comparison.md", "--out-stability", work / "stability.tsv")  # fmt: skip
     assert compared.returncode == 0, compared.stderr
     layers = [work / "models" / p / "seed1" / "first_layer.tsv" for p in ["none", "group_lasso"]]
-    assert riata("heatmaps", *layers, "--out-png", work / "h.png", "--out-svg", work / "h.svg").returncode == 0
+    assert (
+        riata(
+            "heatmaps", *(layer.parent for layer in layers), "--out-png", work / "h.png", "--out-svg", work / "h.svg"
+        ).returncode
+        == 0
+    )
 
     comparison = pd.read_csv(work / "comparison.tsv", sep="\t")
     assert comparison[["penalty", "seed"]].values.tolist() == [

@@ -1,7 +1,8 @@
 import pytest
 
 from riata.errors import RiataError
-from riata.io.clinical import ClinicalSpec, read_clinical
+from riata.io.clinical import read_clinical
+from riata.settings import ClinicalSpec
 
 SPEC = ClinicalSpec(id_column="id", outcome="CHD", numeric=["AGE"], categorical=["DIAB"])
 
@@ -33,17 +34,28 @@ def test_csv_and_other_outcome_labels(tmp_path):
 
 def test_multiclass_and_continuous_outcomes(tmp_path):
     path = write(tmp_path, "id\tY\tAGE\tDIAB\na\t10\t50\tx\nb\t2\t60\ty\nc\t2.0\t61\tx\nd\t3\t40\ty\n")
-    multiclass = read_clinical(path, ClinicalSpec("id", "Y", ["AGE"], ["DIAB"], outcome_type="multiclass"))
+    multiclass = read_clinical(
+        path,
+        ClinicalSpec(id_column="id", outcome="Y", numeric=["AGE"], categorical=["DIAB"], outcome_type="multiclass"),
+    )
     assert multiclass.classes == ["2", "3", "10"]  # numeric labels in numeric order; 2 and 2.0 are one class
     assert multiclass.frame["outcome"].tolist() == [2, 0, 0, 1]
-    continuous = read_clinical(path, ClinicalSpec("id", "Y", ["AGE"], ["DIAB"], outcome_type="continuous"))
+    continuous = read_clinical(
+        path,
+        ClinicalSpec(id_column="id", outcome="Y", numeric=["AGE"], categorical=["DIAB"], outcome_type="continuous"),
+    )
     assert continuous.classes == []
     assert continuous.frame["outcome"].tolist() == [10.0, 2.0, 2.0, 3.0]
     text = write(tmp_path, "id\tY\tAGE\tDIAB\na\thigh\t50\tx\nb\t2\t60\ty\n", name="t.tsv")
     with pytest.raises(RiataError, match=r"t\.tsv: line 2: numeric column 'Y' has non-numeric value 'high'"):
-        read_clinical(text, ClinicalSpec("id", "Y", ["AGE"], ["DIAB"], outcome_type="continuous"))
-    with pytest.raises(RiataError, match="unknown outcome type 'ordinal'"):
-        ClinicalSpec("id", "Y", outcome_type="ordinal")
+        read_clinical(
+            text,
+            ClinicalSpec(id_column="id", outcome="Y", numeric=["AGE"], categorical=["DIAB"], outcome_type="continuous"),
+        )
+    with pytest.raises(
+        RiataError, match="clinical: outcome_type must be one of binary, multiclass, continuous, got 'ordinal'"
+    ):
+        ClinicalSpec(id_column="id", outcome="Y", outcome_type="ordinal")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riata.embedding import integer_weights, randomized_pca, standardize
+from riata.embedding import GenotypeSelection, fit_pca, integer_weights, standardize
 from riata.errors import RiataError
 from riata.io.plink import BedBlocks, open_plink, write_plink
 from riata.io.tables import atomic_outputs
@@ -10,7 +10,7 @@ from riata.qc import count_genotypes, variant_statistics
 
 
 def fit(genotypes, train, **options):
-    """QC frequencies on training rows, then the randomized PCA; returns (embedding, loadings, variants)."""
+    """QC frequencies on training rows, then the PCA; returns (embedding, loadings, variants, frequencies)."""
     training = np.isin(np.arange(genotypes.n_samples), train)
     _, counts = count_genotypes(genotypes, np.arange(genotypes.n_samples), training)
     statistics = variant_statistics(genotypes.variants, counts)
@@ -29,12 +29,15 @@ def fit(genotypes, train, **options):
         "block_variants": 512,
         **options,
     }
-    source = BedBlocks(f"{genotypes.prefix}.bed", genotypes.n_samples, genotypes.n_variants)
-    embedding = randomized_pca(
-        source, train_rows=train, other_rows=np.setdiff1d(np.arange(genotypes.n_samples), train),
-        variant_index=variant_index, a1_freq=frequencies, write_loadings=collect, **settings,
-    )  # fmt: skip
+    embedding = fit_pca(selection(genotypes, train, variant_index, frequencies), write_loadings=collect, **settings)
     return embedding, loadings, variant_index, frequencies
+
+
+def selection(genotypes, train, variant_index, frequencies, held_out=None):
+    """The training rows, the others (or ``held_out``) and the variants used, of an opened fileset."""
+    source = BedBlocks(f"{genotypes.prefix}.bed", genotypes.n_samples, genotypes.n_variants)
+    others = np.setdiff1d(np.arange(genotypes.n_samples), train) if held_out is None else held_out
+    return GenotypeSelection(source, train, others, variant_index, frequencies)
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +105,9 @@ def test_relationship_algorithm_with_rare_variants_and_several_weight_classes(tm
     frequencies = counts / (2 * (~np.isnan(dosage[train])).sum(axis=0))
     kept = np.flatnonzero((frequencies > 0) & (frequencies < 1))
     assert len(np.unique(integer_weights(frequencies[kept])[1])) >= 2
-    source = BedBlocks(f"{prefix}.bed", n_samples, n_variants)
-    embedding = randomized_pca(source, train_rows=train, other_rows=np.arange(1, n_samples, 2), variant_index=kept,
-                               a1_freq=frequencies[kept], n_components=5, write_loadings=lambda *_: None,
-                               algorithm="relationship")  # fmt: skip
+    genotypes = GenotypeSelection(BedBlocks(f"{prefix}.bed", n_samples, n_variants), train,
+                                  np.arange(1, n_samples, 2), kept, frequencies[kept])  # fmt: skip
+    embedding = fit_pca(genotypes, n_components=5, write_loadings=lambda *_: None, algorithm="relationship")
     x = standardize(dosage[train][:, kept], frequencies[kept]).astype(np.float64)
     exact = np.linalg.svd(x, compute_uv=False)
     # Weights rounded by up to 3% (rare variants) still give a subspace within 0.1% of exact.
@@ -174,10 +176,9 @@ def test_autoencoder_learns_the_structure_from_training_samples_only(cohort):
     genotypes, train = cohort
     held_out = np.setdiff1d(np.arange(genotypes.n_samples), train)
     embedding, _, variant_index, frequencies = fit(genotypes, train)
-    source = BedBlocks(f"{genotypes.prefix}.bed", genotypes.n_samples, genotypes.n_variants)
-    common = {"variant_index": variant_index, "a1_freq": frequencies, "n_components": 3, "epochs": 60,
-              "batch_size": 32, "learning_rate": 3e-3, "block_variants": 700, "seed": 0}  # fmt: skip
-    autoencoder = fit_autoencoder(source, train_rows=train, other_rows=held_out, **common)
+    common = {"n_components": 3, "epochs": 60, "batch_size": 32, "learning_rate": 3e-3, "block_variants": 700,
+              "seed": 0}  # fmt: skip
+    autoencoder = fit_autoencoder(selection(genotypes, train, variant_index, frequencies), **common)
     assert autoencoder.losses[-1] < autoencoder.losses[0]
     assert autoencoder.train_codes.shape == (len(train), 3) and autoencoder.other_codes.shape == (len(held_out), 3)
     assert autoencoder.encoder_weights.shape == (len(variant_index), 3)
@@ -187,7 +188,7 @@ def test_autoencoder_learns_the_structure_from_training_samples_only(cohort):
         fitted = codes @ np.linalg.lstsq(codes, embedding.train_scores[:, j], rcond=None)[0]
         assert np.corrcoef(fitted, embedding.train_scores[:, j])[0, 1] > 0.85
     # Deterministic, and the held-out samples' genotypes play no part in training.
-    again = fit_autoencoder(source, train_rows=train, other_rows=held_out[:5], **common)
+    again = fit_autoencoder(selection(genotypes, train, variant_index, frequencies, held_out[:5]), **common)
     np.testing.assert_allclose(again.train_codes, autoencoder.train_codes, atol=1e-5)
 
 

@@ -93,7 +93,7 @@ def test_regressor_with_absolute_loss_and_every_layer_penalised():
 
 def test_bad_parameters_are_refused_at_fit():
     x, y = scaled_classification()
-    with pytest.raises(ValueError, match="train: mode must be one of proximal, subgradient"):
+    with pytest.raises(ValueError, match="training: mode must be one of proximal, subgradient"):
         PenalizedMLPClassifier(mode="exact").fit(x, y)
     with pytest.raises(ValueError, match="groups has 2 labels for 8 features"):
         PenalizedMLPClassifier(groups=["a", "b"]).fit(x, y)

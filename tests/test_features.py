@@ -4,7 +4,8 @@ import pytest
 
 from riata.errors import RiataError
 from riata.features import build_design, feature_columns
-from riata.io.clinical import ClinicalSpec, ClinicalTable
+from riata.io.clinical import ClinicalTable
+from riata.settings import ClinicalSpec
 
 SPEC = ClinicalSpec(id_column="id", outcome="y", numeric=["AGE", "BMI"], categorical=["COLOR"])
 

@@ -185,9 +185,9 @@ def test_bad_penalty_metric_and_settings_are_refused():
         fit_penalty(
             tables, columns, task=BINARY, penalty="l1", seeds=[1], settings=TrainSettings(selection_metric="r2")
         )
-    with pytest.raises(RiataError, match="train: lambda_rule must be one of one_se, best"):
+    with pytest.raises(RiataError, match="training: lambda_rule must be one of one_se, best"):
         TrainSettings(lambda_rule="smallest").validate()
-    with pytest.raises(RiataError, match="train: mode must be one of proximal, subgradient"):
+    with pytest.raises(RiataError, match="training: mode must be one of proximal, subgradient"):
         TrainSettings(mode="exact").validate()
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from riata.embedding import GenotypeSelection
 from riata.errors import RiataError
 from riata.io.plink import BedBlocks
 from riata.progress import progress
@@ -57,12 +58,8 @@ class AutoencoderEmbedding:
 
 
 def fit_autoencoder(
-    source: BedBlocks,
+    genotypes: GenotypeSelection,
     *,
-    train_rows: np.ndarray,
-    other_rows: np.ndarray,
-    variant_index: np.ndarray,
-    a1_freq: np.ndarray,
     n_components: int,
     epochs: int = 20,
     batch_size: int = 64,
@@ -70,7 +67,9 @@ def fit_autoencoder(
     block_variants: int = 4096,
     seed: int = 0,
 ) -> AutoencoderEmbedding:
-    """Train the autoencoder on ``train_rows`` and encode every sample (see the module doc)."""
+    """Train the autoencoder on the training samples and encode every sample (see the module doc)."""
+    source, variant_index, a1_freq = genotypes.source, genotypes.variant_index, genotypes.a1_freq
+    train_rows, other_rows = genotypes.train_rows, genotypes.other_rows
     if n_components < 1 or len(train_rows) < 2:
         raise RiataError("embed: the autoencoder needs at least 1 component and 2 training samples")
     generator = torch.Generator().manual_seed(seed)

@@ -2,32 +2,20 @@
 
 Used by ``riata check --config FILE`` and by the workflow itself (workflow/rules/common.smk), so a
 misspelt key or a bad value is reported the same way, with the nearest valid key, before anything runs.
+The schema comes from :mod:`riata.settings` (:func:`riata.settings.config_schema`).
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 from pathlib import Path
 
 import jsonschema
 import yaml
 
 from riata.errors import RiataError
-
-SCHEMA = Path("workflow") / "schemas" / "config.schema.yaml"
-
-
-def find_schema(start: str | os.PathLike) -> Path:
-    """The workflow's schema: in ``start`` or a folder above it, else in this source tree."""
-    for folder in [Path(start).resolve(), *Path(start).resolve().parents, Path(__file__).resolve().parents[2]]:
-        if (folder / SCHEMA).is_file():
-            return folder / SCHEMA
-    raise RiataError(f"cannot find {SCHEMA} above {start}; run riata check from the workflow's folder")
-
-
-def load_schema(path: str | os.PathLike | None = None) -> dict:
-    return yaml.safe_load(Path(path or find_schema(Path.cwd())).read_text())
+from riata.io.clinical import OUTCOME, ClinicalTable, read_clinical
+from riata.settings import SECTIONS, ClinicalSpec, config_schema, from_config
 
 
 def _unknown_keys(config: dict, schema: dict, where: str, source: str) -> None:
@@ -50,13 +38,13 @@ def _fill_defaults(config: dict, schema: dict) -> None:
             _fill_defaults(config[key], spec)
 
 
-def validate_config(config: dict, *, source: str = "config", schema: dict | None = None) -> dict:
+def validate_config(config: dict, *, source: str = "config") -> dict:
     """Check ``config`` against the schema and fill in defaults; returns the completed config.
 
     Errors are RiataErrors naming the key: unknown keys get the nearest valid key, bad values the
     schema's expectation, and a cohort name that would leave results/ is refused.
     """
-    schema = schema or load_schema()
+    schema = config_schema()
     if not isinstance(config, dict):
         raise RiataError(f"{source}: the configuration must be a mapping of keys to values")
     _unknown_keys(config, schema, "", source)
@@ -72,27 +60,95 @@ def validate_config(config: dict, *, source: str = "config", schema: dict | None
                 "no '/' or leading '.'), so results stay under results/"
             )
         raise RiataError(f"{source}: {key}: {error.message}")
-    _check_values(completed, source)
+    for settings_class in SECTIONS:  # the checks across settings of each section
+        try:
+            from_config(settings_class, completed[settings_class.section])
+        except RiataError as problem:
+            raise RiataError(f"{source}: {problem}") from None
+    _check_inputs(completed, source)
     return completed
 
 
-def _check_values(config: dict, source: str) -> None:
-    """Checks across keys that a schema cannot express."""
-    split = config["split"]
-    if split["validation_share"] + split["test_share"] >= 1:
-        raise RiataError(
-            f"{source}: split.validation_share + split.test_share is "
-            f"{split['validation_share'] + split['test_share']:g}; it must be below 1"
-        )
+def uses_genotypes(config: dict) -> bool:
+    """Whether a (validated) config trains a feature set with genetic inputs."""
+    return any(fs != "clinical" for fs in config["training"]["feature_sets"])
+
+
+def _check_inputs(config: dict, source: str) -> None:
+    """The input files a config needs, and feature sets its data can give."""
     if not config["simulate"]["enabled"]:
         if not config["clinical"].get("path"):
             raise RiataError(f"{source}: clinical.path is required unless simulate.enabled is true")
-        genetic = any(fs in ("genetic", "clinical_genetic") for fs in config["training"]["feature_sets"])
-        if genetic and not config["genotypes"].get("path"):
+        if uses_genotypes(config) and not config["genotypes"].get("path"):
             raise RiataError(f"{source}: genotypes.path is required for the genetic feature sets")
     tabular = config["simulate"]["enabled"] and config["simulate"]["kind"] != "cohort"
-    if tabular and any(fs != "clinical" for fs in config["training"]["feature_sets"]):
+    if tabular and uses_genotypes(config):
         raise RiataError(
             f"{source}: simulate.kind {config['simulate']['kind']} has no genotypes; "
             "set training.feature_sets to [clinical]"
         )
+
+
+def read_config(path: str | Path) -> dict:
+    """A config file, validated and completed with defaults."""
+    path = Path(path)
+    if not path.is_file():
+        raise RiataError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise RiataError(f"{path}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    return validate_config(raw, source=str(path))
+
+
+def describe_config(path: str | Path) -> str:
+    """``riata check``: validate a config and describe what it would read (samples, outcome balance,
+    covariates and their types, genotypes)."""
+    config = read_config(path)
+    lines = [f"{path}: valid; cohort {config['cohort']!r}, results in results/{config['cohort']}/"]
+    if config["simulate"]["enabled"]:
+        lines.append(f"simulated data ({config['simulate']['kind']}): no input files to read")
+        return "\n".join(lines)
+    table = read_clinical(config["clinical"]["path"], from_config(ClinicalSpec, config["clinical"]))
+    lines += _describe_clinical(config, table)
+    if uses_genotypes(config):
+        lines += _describe_genotypes(config, table)
+    return "\n".join(lines)
+
+
+def _describe_clinical(config: dict, table: ClinicalTable) -> list[str]:
+    frame, spec = table.frame, table.spec
+    lines = [f"clinical table {config['clinical']['path']}: {len(frame)} samples with an outcome"]
+    if spec.outcome_type == "continuous":
+        values = frame[OUTCOME]
+        lines.append(f"  outcome {spec.outcome}: mean {values.mean():.4g}, sd {values.std():.4g}, "
+                     f"range {values.min():.4g} .. {values.max():.4g}")  # fmt: skip
+    else:
+        counts = frame[OUTCOME].value_counts().sort_index()
+        balance = ", ".join(f"{table.classes[code]}: {n} ({100 * n / len(frame):.1f}%)" for code, n in counts.items())
+        lines.append(f"  outcome {spec.outcome} ({spec.outcome_type}): {balance}")
+    declared = bool(config["clinical"]["numeric"] or config["clinical"]["categorical"])
+    lines.append(f"  covariates ({'declared' if declared else 'inferred: declare them to change a type'}):")
+    for column in spec.covariates:
+        kind = "numeric" if column in spec.numeric else f"categorical, {frame[column].nunique()} levels"
+        lines.append(f"    {column}: {kind}, {100 * frame[column].isna().mean():.1f}% missing")
+    return lines
+
+
+def _describe_genotypes(config: dict, table: ClinicalTable) -> list[str]:
+    genotypes = config["genotypes"]
+    if genotypes["format"] != "bed":
+        return [f"genotypes {genotypes['path']} ({genotypes['format']}): converted to PLINK 1 by the workflow's "
+                "first step"]  # fmt: skip
+    from riata.io.plink import plink_paths, read_fam
+
+    paths = plink_paths(genotypes["path"])
+    fam = read_fam(paths["fam"], use_fid=table.spec.fid_column is not None)
+    with open(paths["bim"]) as bim:
+        n_variants = sum(1 for _ in bim)
+    in_both = table.frame.index.isin(fam["sample_id"]).sum()
+    return [
+        f"genotypes {genotypes['path']}: {len(fam)} samples x {n_variants} variants",
+        f"  samples: {in_both} in both files, {len(table.frame) - in_both} only in the clinical table, "
+        f"{len(fam) - in_both} only genotyped",
+    ]

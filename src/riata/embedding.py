@@ -86,6 +86,18 @@ class Block:
     offset: int  # position of the block's first variant among all selected variants
 
 
+@dataclass(frozen=True)
+class GenotypeSelection:
+    """What an embedding reads: the .bed, the .fam rows of training and held-out samples, and the .bim rows
+    of the variants used (increasing) with their training frequencies of the counted allele."""
+
+    source: BedBlocks
+    train_rows: np.ndarray  # (training samples,)
+    other_rows: np.ndarray  # (held-out samples,)
+    variant_index: np.ndarray  # (variants,)
+    a1_freq: np.ndarray  # (variants,), strictly in (0, 1)
+
+
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """float32 matrix product through torch (oneDNN/MKL): faster than numpy's bundled OpenBLAS here."""
     return torch.matmul(torch.from_numpy(a), torch.from_numpy(np.ascontiguousarray(b))).numpy()
@@ -271,7 +283,7 @@ def _project(source, block, basis, training, spill_path):
 
 @dataclass(frozen=True)
 class Embedding:
-    """Result of :func:`randomized_pca`: scores of the training and held-out samples and the spectrum."""
+    """Result of :func:`fit_pca`: scores of the training and held-out samples and the spectrum."""
 
     train_scores: np.ndarray  # (training samples, k)
     other_scores: np.ndarray  # (held-out samples, k)
@@ -367,13 +379,9 @@ def _restores_torch_threads(function: Callable) -> Callable:
 
 
 @_restores_torch_threads
-def randomized_pca(
-    source: BedBlocks,
+def fit_pca(
+    genotypes: GenotypeSelection,
     *,
-    train_rows: np.ndarray,
-    other_rows: np.ndarray,
-    variant_index: np.ndarray,
-    a1_freq: np.ndarray,
     n_components: int,
     write_loadings: Callable[[int, np.ndarray], None],
     algorithm: str = "auto",
@@ -388,15 +396,15 @@ def randomized_pca(
 ) -> Embedding:
     """Top ``n_components`` principal components of the standardized training genotypes.
 
-    ``train_rows`` / ``other_rows``: .fam rows of training and held-out samples; ``variant_index``:
-    increasing .bim rows used, with training frequencies ``a1_freq`` strictly in (0, 1).
-    ``write_loadings(first, loadings)`` receives the loadings (variants x k) of consecutive chunks
-    of the selected variants, ``first`` being the position of the chunk's first variant. Blocks (of
-    at most ``block_variants`` variants and ``FLOAT_BLOCK_BYTES`` of float32 dosages) run
-    as dask tasks on ``threads`` threads, or on ``scheduler`` (a dask.distributed ``Client``); the
-    exact pass spills X^T U to a temporary file in ``spill_dir``, which distributed workers must share.
+    The subspace comes from the relationship or the Krylov algorithm (``algorithm``, see the module
+    doc), then one exact pass gives the spectrum, scores and loadings. ``write_loadings(first,
+    loadings)`` receives the loadings (variants x k) of consecutive chunks of the selected variants,
+    ``first`` being the position of the chunk's first variant. Blocks (of at most ``block_variants``
+    variants and ``FLOAT_BLOCK_BYTES`` of float32 dosages) run as dask tasks on ``threads`` threads, or
+    on ``scheduler`` (a dask.distributed ``Client``); the exact pass spills X^T U to a temporary file in
+    ``spill_dir``, which distributed workers must share.
     """
-    n_train, n_variants = len(train_rows), len(variant_index)
+    n_train, n_variants = len(genotypes.train_rows), len(genotypes.variant_index)
     room = min(n_train, n_variants)  # no subspace can be wider than the training matrix's rank
     if n_components < 1 or power_iterations < 1 or n_components > room:
         raise RiataError(
@@ -405,12 +413,16 @@ def randomized_pca(
         )
     width = min(-(-(n_components + oversampling) // VECTOR_WIDTH) * VECTOR_WIDTH, room)
     algorithm = choose_algorithm(algorithm, n_train, relationship_max_samples)
-    train_rows, other_rows = np.asarray(train_rows), np.asarray(other_rows)
-    variant_index, a1_freq = np.asarray(variant_index), np.asarray(a1_freq)
+    source, variant_index, a1_freq = (
+        genotypes.source,
+        np.asarray(genotypes.variant_index),
+        np.asarray(genotypes.a1_freq),
+    )
     block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * source.n_samples)))
     blocks = blocks_of(variant_index, a1_freq, block_variants)
     if scheduler is not None:  # as many task groups as the cluster has threads
         threads = max(threads, sum(scheduler.nthreads().values()))
+    train_rows = np.asarray(genotypes.train_rows)
     if algorithm == "relationship":
         basis = _relationship_basis(source, variant_index, train_rows, a1_freq, width, threads, scheduler)
     else:
@@ -419,7 +431,18 @@ def randomized_pca(
                      room, max(room // width, 1))  # fmt: skip
             power_iterations = max(room // width, 1)
         basis = _krylov_basis(source, blocks, train_rows, width, power_iterations, seed, threads, scheduler)
+    embedding = _exact_pass(genotypes, blocks, basis, n_components, write_loadings, threads, scheduler, spill_dir)
+    log.info("%s PCA on %d training samples x %d variants: %d components explain %.2f%%", algorithm, n_train,
+             n_variants, n_components, 100 * embedding.variance_explained.sum())  # fmt: skip
+    return embedding
 
+
+def _exact_pass(genotypes: GenotypeSelection, blocks: list[Block], basis: np.ndarray, n_components: int,
+                write_loadings, threads: int, scheduler, spill_dir: str | None) -> Embedding:  # fmt: skip
+    """Rayleigh-Ritz on the exact standardized genotypes within the subspace ``basis`` (training samples x
+    L): spectrum, every sample's scores, and the loadings streamed to ``write_loadings`` (module doc)."""
+    source, n_variants, width = genotypes.source, len(genotypes.variant_index), basis.shape[1]
+    train_rows, other_rows = np.asarray(genotypes.train_rows), np.asarray(genotypes.other_rows)
     handle, spill_path = tempfile.mkstemp(prefix=".riata-pca-", suffix=".f32", dir=spill_dir)
     try:
         os.ftruncate(handle, n_variants * width * 4)
@@ -435,14 +458,12 @@ def randomized_pca(
         order = np.argsort(eigenvalues)[::-1][:n_components]
         singular_values = np.sqrt(np.maximum(eigenvalues[order], 0))
         rotation = rotation[:, order] / singular_values  # V = P R Theta^-1/2
-        sign = _deterministic_signs(spill_path, n_variants, rotation)
-        rotation = rotation * sign
+        rotation = rotation * _deterministic_signs(spill_path, n_variants, rotation)
         scores = products[np.concatenate([train_rows, other_rows])] @ rotation
         _stream_loadings(spill_path, n_variants, rotation, write_loadings)
     finally:
         os.unlink(spill_path)
-    log.info("%s PCA on %d training samples x %d variants: %d components explain %.2f%%", algorithm, n_train,
-             n_variants, n_components, 100 * (singular_values**2).sum() / total_variance)  # fmt: skip
+    n_train = len(train_rows)
     return Embedding(scores[:n_train], scores[n_train:], singular_values, total_variance, n_variants)
 
 

@@ -80,7 +80,6 @@ class _PenalizedMLP(BaseEstimator):
             l1_ratio=self.l1_ratio,
             regression_loss=regression_loss,
         )
-        settings.validate()
         if self.alpha < 0:
             raise ValueError(f"alpha must be at least 0, got {self.alpha}")
         return settings

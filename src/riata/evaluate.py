@@ -1,6 +1,7 @@
-"""What a trained network's weights say: the input variables it keeps, their weight, dead hidden units.
+"""What a trained network says: the input variables it keeps, their weight, dead hidden units, and its
+test metrics with bootstrap intervals (one row of metrics.tsv).
 
-Task metrics (accuracy, AUROC, ...) live in :mod:`riata.tasks`.
+Each task's metrics (accuracy, AUROC, ...) are defined in :mod:`riata.tasks`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,35 @@ def dead_units(weights: list[np.ndarray]) -> int:
     for incoming, outgoing in itertools.pairwise(weights):
         dead += int(((incoming == 0).all(axis=0) | (outgoing == 0).all(axis=1)).sum())
     return dead
+
+
+def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[str, str], settings, *,
+                  feature_set: str, penalty: str) -> dict:  # fmt: skip
+    """One row of metrics.tsv: the model, its test metrics with 95% bootstrap intervals, its validation
+    loss and what it kept. ``targets`` holds the validation and test outcomes, ``result`` is a
+    :class:`riata.train.SeedResult` and ``source_of`` maps each input variable to clinical or genetic."""
+    prediction = result.predictions["test"]
+    test = task.metrics(targets["test"], prediction)
+    intervals = bootstrap_intervals(task, targets["test"], prediction, seed=result.seed)
+    validation = task.metrics(targets["validation"], result.predictions["validation"])
+    with_intervals = {
+        column: value
+        for name in test
+        if name != "loss"
+        for column, value in [(name, test[name]), (f"{name}_low", intervals[name][0]),
+                              (f"{name}_high", intervals[name][1])]
+    }  # fmt: skip
+    return {
+        "feature_set": feature_set, "penalty": penalty, "seed": result.seed, "outcome_type": task.kind,
+        "mode": settings.mode, "lambda": result.lambda_, "best_epoch": result.best_epoch, **with_intervals,
+        "test_loss": test["loss"], "validation_loss": validation["loss"], "n_inputs": len(source_of),
+        "n_selected": len(result.selected),
+        "n_selected_clinical": sum(source_of[v] == "clinical" for v in result.selected),
+        "n_selected_genetic": sum(source_of[v] == "genetic" for v in result.selected),
+        "n_selected_above_threshold": len(result.selected_above_threshold), "zero_threshold": settings.zero_threshold,
+        "n_dead_units": result.n_dead_units, "selected": ";".join(result.selected),
+        "selected_above_threshold": ";".join(result.selected_above_threshold),
+    }  # fmt: skip
 
 
 def _binary_scores(target: np.ndarray, probability: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec, ClinicalTable
-from riata.settings import FEATURE_SETS, GENETIC_PREFIX
+from riata.settings import FEATURE_SETS
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _clinical_transformer(spec: ClinicalSpec) -> ColumnTransformer:
         OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
     )
     return ColumnTransformer(
-        [("numeric", numeric, spec.numeric), ("categorical", categorical, spec.categorical)],
+        [("numeric", numeric, list(spec.numeric)), ("categorical", categorical, list(spec.categorical))],
         verbose_feature_names_out=False,
     )
 
@@ -84,7 +84,8 @@ def build_design(table: ClinicalTable, split: pd.Series, components: pd.DataFram
     """Fit preprocessing on training samples and transform every split.
 
     ``table`` comes from :func:`riata.io.clinical.read_clinical`; ``split`` maps sample id to
-    train/validation/test; ``components`` (sample id x ``genetic_*``) may be None for clinical-only
+    train/validation/test; ``components`` (sample id x components ``genetic_*``, see
+    :func:`riata.io.results.read_components`) may be None for clinical-only
     analyses. Genetic columns come first, as in the case study's heat maps. ``parameters`` records
     what was fitted, and the outcome's type and class labels.
     """
@@ -98,7 +99,7 @@ def build_design(table: ClinicalTable, split: pd.Series, components: pd.DataFram
 
     genetic_scaler = None
     if components is not None:
-        genetic_columns = [c for c in components.columns if c.startswith(GENETIC_PREFIX)]
+        genetic_columns = components.columns.tolist()
         absent = split.index.difference(components.index)
         if len(absent):
             raise RiataError(f"features: sample {absent[0]!r} of the split has no genetic components")

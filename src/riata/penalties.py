@@ -2,14 +2,15 @@
 
 The penalised weights ``w`` have shape (models, inputs, hidden): row i of model m holds the outgoing
 first-layer weights of input column i, so a stack of independent networks is penalised at once. Each
-model has its own strength ``lam`` (shape (models,)). With ``|w|`` the elementwise absolute value:
+model has its own strength ``lambda_`` (shape (models,)). With ``|w|`` the elementwise absolute value
+and ``a`` the mixing ``l1_ratio``:
 
 * ``none``:        0
-* ``l1``:          lam * sum |w|
-* ``l2``:          lam / 2 * sum w^2
-* ``elastic_net``: lam * (alpha * sum |w| + (1 - alpha) / 2 * sum w^2)     (glmnet's parametrisation)
-* ``group_lasso``: lam * sum_g sqrt(p_g) * ||w_g||_2
-* ``sparse_group_lasso``: lam * ((1 - alpha) * sum_g sqrt(p_g) * ||w_g||_2 + alpha * sum |w|)  (Simon et al. 2013)
+* ``l1``:          lambda * sum |w|
+* ``l2``:          lambda / 2 * sum w^2
+* ``elastic_net``: lambda * (a * sum |w| + (1 - a) / 2 * sum w^2)     (glmnet's parametrisation)
+* ``group_lasso``: lambda * sum_g sqrt(p_g) * ||w_g||_2
+* ``sparse_group_lasso``: lambda * ((1 - a) * sum_g sqrt(p_g) * ||w_g||_2 + a * sum |w|)  (Simon et al. 2013)
 
 A group g is a set of rows: for the first layer, the rows of one input variable (one row for a
 numeric variable or a genetic component, all one-hot rows of a categorical variable); for a later
@@ -17,7 +18,7 @@ layer, the row of one hidden unit (its outgoing weights). p_g is the group's num
 x columns), as in the group-sparse network literature (Scardapane et al. 2017).
 
 The proximal operator of step t solves argmin_v ||v - w||^2 / 2 + t * penalty(v). With t = step size
-x lam applied after each gradient step, weights become exactly zero. ``step`` may be one value per
+x lambda applied after each gradient step, weights become exactly zero. ``step`` may be one value per
 model (shape (models,)) or one per weight (the shape of w, for a diagonally preconditioned optimiser
 such as Adam); a group penalty then uses the mean step over each group's weights.
 """
@@ -89,19 +90,21 @@ def _group_step(step: torch.Tensor, w: torch.Tensor, groups: Groups) -> torch.Te
     return groups.means(step) if step.shape == w.shape else step.reshape(-1, 1)
 
 
-def penalty_value(name: str, w: torch.Tensor, lam: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
-    """Penalty of each model's weights ``w`` (models, rows, columns), shape (models,)."""
-    lam = torch.as_tensor(lam, dtype=w.dtype, device=w.device).reshape(-1)
+def penalty_value(
+    name: str, w: torch.Tensor, lambda_: torch.Tensor, groups: Groups, l1_ratio: float = 0.5
+) -> torch.Tensor:
+    """Penalty of each model's weights ``w`` (models, rows, columns) at its ``lambda_`` (models,), shape (models,)."""
+    lambda_ = torch.as_tensor(lambda_, dtype=w.dtype, device=w.device).reshape(-1)
     l1 = w.abs().sum(dim=(1, 2))
     squares = w.square().sum(dim=(1, 2))
     group_norms = (groups.norms(w) * groups.sizes(w.shape[2]).sqrt().to(w.dtype)).sum(dim=1)
     values = {
-        "none": torch.zeros_like(lam),
-        "l1": lam * l1,
-        "l2": lam / 2 * squares,
-        "elastic_net": lam * (l1_ratio * l1 + (1 - l1_ratio) / 2 * squares),
-        "group_lasso": lam * group_norms,
-        "sparse_group_lasso": lam * ((1 - l1_ratio) * group_norms + l1_ratio * l1),
+        "none": torch.zeros_like(lambda_),
+        "l1": lambda_ * l1,
+        "l2": lambda_ / 2 * squares,
+        "elastic_net": lambda_ * (l1_ratio * l1 + (1 - l1_ratio) / 2 * squares),
+        "group_lasso": lambda_ * group_norms,
+        "sparse_group_lasso": lambda_ * ((1 - l1_ratio) * group_norms + l1_ratio * l1),
     }
     if name not in values:
         raise ValueError(f"unknown penalty {name!r}")
@@ -109,7 +112,7 @@ def penalty_value(name: str, w: torch.Tensor, lam: torch.Tensor, groups: Groups,
 
 
 def proximal(name: str, w: torch.Tensor, step: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
-    """Proximal operator of ``step`` x penalty, per model; ``step`` is step size x lam (see the module doc)."""
+    """Proximal operator of ``step`` x penalty, per model; ``step`` is step size x lambda (see the module doc)."""
     t = _per_model(step, w)
     if name == "none":
         return w

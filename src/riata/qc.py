@@ -113,7 +113,6 @@ def run_qc(
     genotypes: PlinkGenotypes, split: pd.Series, positions: np.ndarray, thresholds: QcThresholds, *, threads: int = 1
 ) -> QcResult:
     """Sample and variant QC; ``positions`` are the .fam rows of the samples in ``split`` (same order)."""
-    thresholds.validate()
     training = (split == "train").to_numpy()
     missing, counts = count_genotypes(genotypes, positions, training, threads=threads)
     call_rate = 1 - missing / genotypes.n_variants

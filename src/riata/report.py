@@ -89,8 +89,28 @@ def comparison_markdown(
     """Markdown: summary over seeds, every seed with intervals and the variables it kept, then the
     selection frequencies and the check against the truth when given."""
     metrics = present_metrics(comparison)
+    per_seed = _per_seed_table(comparison, metrics)
+    paired = _paired_text(comparison)
+    if paired is not None:
+        per_seed.insert(len(per_seed.columns) - 2, paired[0], paired[1])
+    sections = [
+        "# Model comparison on the test set",
+        "Mean ± standard deviation over seeds. Variables kept: input variables whose first-layer "
+        "weights are not all exactly zero (a one-hot categorical variable counts once).",
+        _markdown_table(_summary_table(comparison, metrics)),
+        "## Every seed",
+        "Test metrics with 95% bootstrap intervals over test samples"
+        + ("; the paired difference with the clinical-only unpenalised model of the same seed, on the same "
+           "test samples (paired bootstrap)." if paired is not None else "."),
+        _markdown_table(per_seed),
+    ]  # fmt: skip
+    return "\n\n".join(sections + _selection_sections(stability, truth)) + "\n"
+
+
+def _summary_table(comparison: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Each feature set and penalty: seeds, each metric's mean ± SD over seeds, variables kept."""
     summary = summarise_over_seeds(comparison)
-    readable_summary = pd.DataFrame(
+    return pd.DataFrame(
         {
             "feature set": summary["feature_set"],
             "penalty": summary["penalty"],
@@ -104,7 +124,11 @@ def comparison_markdown(
             "variables kept (mean)": [f"{m:.1f}" for m in summary["n_selected_mean"]],
         }
     )
-    per_seed = pd.DataFrame(
+
+
+def _per_seed_table(comparison: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Each model: lambda, best epoch, metrics with intervals, variables kept (count and names)."""
+    return pd.DataFrame(
         {
             "feature set": comparison["feature_set"],
             "penalty": comparison["penalty"],
@@ -112,24 +136,15 @@ def comparison_markdown(
             "lambda": comparison["lambda"].map(lambda v: f"{v:.3g}"),
             "best epoch": comparison["best_epoch"],
             **{LABELS.get(m, m): _with_interval(comparison, m) for m in metrics},
+            "kept": comparison["n_selected"].astype(str) + " / " + comparison["n_inputs"].astype(str),
+            "variables kept": comparison["selected"].fillna("").str.replace(";", ", "),
         }
     )
-    paired = _paired_text(comparison)
-    if paired is not None:
-        per_seed[paired[0]] = paired[1]
-    per_seed["kept"] = comparison["n_selected"].astype(str) + " / " + comparison["n_inputs"].astype(str)
-    per_seed["variables kept"] = comparison["selected"].fillna("").str.replace(";", ", ")
-    sections = [
-        "# Model comparison on the test set",
-        "Mean ± standard deviation over seeds. Variables kept: input variables whose first-layer "
-        "weights are not all exactly zero (a one-hot categorical variable counts once).",
-        _markdown_table(readable_summary),
-        "## Every seed",
-        "Test metrics with 95% bootstrap intervals over test samples"
-        + ("; the paired difference with the clinical-only unpenalised model of the same seed, on the same "
-           "test samples (paired bootstrap)." if paired is not None else "."),
-        _markdown_table(per_seed),
-    ]  # fmt: skip
+
+
+def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | None) -> list[str]:
+    """Selection frequency across seeds and, on a simulated cohort, precision and recall against the truth."""
+    sections = []
     if stability is not None and len(stability):
         frequency = stability.drop_duplicates(["feature_set", "penalty", "variable"]).pivot_table(
             index=["feature_set", "variable"], columns="penalty", values="frequency", sort=False
@@ -147,17 +162,7 @@ def comparison_markdown(
             "Precision and recall of the kept clinical variables (causal versus noise in truth.tsv), mean over seeds.",
             _markdown_table(summary_truth.map(lambda v: f"{v:.2f}").reset_index()),
         ]
-    return "\n\n".join(sections) + "\n"
-
-
-def epochs_table(snapshots: dict[int, np.ndarray], first_layer: pd.DataFrame) -> pd.DataFrame:
-    """First-layer snapshots in long-by-epoch form: epoch, input, one column per hidden unit."""
-    frames = [
-        pd.DataFrame(layer, columns=first_layer.columns).assign(epoch=epoch, input=first_layer.index)
-        for epoch, layer in sorted(snapshots.items())
-    ]
-    columns = ["epoch", "input", *first_layer.columns]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    return sections
 
 
 def against_baseline(comparison: pd.DataFrame, predictions: dict, task, *, resamples: int = 1000) -> pd.DataFrame:
@@ -241,19 +246,20 @@ def truth_table(comparison: pd.DataFrame, columns: pd.DataFrame, truth: pd.DataF
     return pd.DataFrame(rows)
 
 
-def snp_importance(loadings: pd.DataFrame, first_layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def snp_importance(
+    variants: pd.DataFrame, loadings: pd.DataFrame, first_layers: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
     """Importance of each SNP for each model: sum over the genetic components the model keeps of
     |loading| x the component's first-layer group norm (0 for every SNP when it keeps none).
 
-    ``loadings`` has snp, chrom, pos and loading_<j> columns; ``first_layers`` maps a model label to
-    its first layer (input columns x hidden units), whose ``genetic_<j>`` rows are the components.
+    ``variants`` has snp, chrom, pos; ``loadings`` (variants x components) names each column as the
+    component's input column (genetic_<j>); ``first_layers`` maps a model label to its first layer
+    (input columns x hidden units).
     """
-    components = [c for c in loadings.columns if c.startswith("loading_")]
-    table = loadings[["snp", "chrom", "pos"]].copy()
-    magnitude = np.abs(loadings[components].to_numpy())
-    rows = [f"genetic_{c.removeprefix('loading_')}" for c in components]
+    table = variants[["snp", "chrom", "pos"]].copy()
+    magnitude = np.abs(loadings.to_numpy())
     for label, layer in first_layers.items():
-        norms = np.array([np.linalg.norm(layer.loc[row]) if row in layer.index else 0.0 for row in rows])
+        norms = np.array([np.linalg.norm(layer.loc[row]) if row in layer.index else 0.0 for row in loadings.columns])
         table[f"importance_{label}"] = magnitude @ norms
     return table
 

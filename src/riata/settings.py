@@ -1,232 +1,503 @@
-"""Every user setting of riata: names, defaults, help text and checks, with no heavy imports.
+"""Every user setting of riata, defined once: name, type, default, allowed values and help.
 
-The settings dataclasses' fields carry their own help text; :func:`add_settings_arguments` turns them
-into command-line options, and the workflow's config schema must state the same defaults (a test
-checks it).
+Each section of the workflow's config is a frozen dataclass whose fields are declared with
+:func:`setting`. Everything else derives from these classes: the config schema (:func:`config_schema`,
+JSON schema draft 2020-12, used by the workflow and by ``riata check``), the command-line options of
+the verbs (:class:`Options`), the options a workflow rule passes to its verb (:meth:`Options.words`)
+and the checks every settings object runs when it is made (:meth:`Settings.validate`). A field marked
+``workflow=True`` is read by the workflow itself (which files, which models) and is no verb's option.
+No heavy imports here: every ``riata`` command loads this module.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import types
+import typing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from riata.errors import RiataError
 
 SPLITS = ("train", "validation", "test")
 FEATURE_SETS = ("clinical", "genetic", "clinical_genetic")
 PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso")
-GROUP_PENALTIES = ("group_lasso", "sparse_group_lasso")
 OUTCOME_TYPES = ("binary", "multiclass", "continuous")
 REGRESSION_LOSSES = ("squared", "absolute")
-METRICS = ("loss", "auroc", "accuracy", "r2")  # validation metrics that can choose lambda
-LAMBDA_RULES = ("one_se", "best")
-SIMULATION_KINDS = ("cohort", "multiclass", "line")
-MODES = ("proximal", "subgradient")
-OPTIMIZERS = ("sgd", "adam")
-PENALISED_LAYERS = ("first", "all")
+GENETIC_PREFIX = "genetic_"  # embedding columns genetic_0 .. genetic_k-1
+PCA_ALGORITHMS = ("auto", "relationship", "krylov")
+COHORT_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # a plain folder name under results/
 
-Settings = TypeVar("Settings")
+REQUIRED = dataclasses.MISSING
+SettingsType = TypeVar("SettingsType", bound="Settings")
 
 
-def setting(default: Any, help: str, type: type | None = None) -> Any:  # noqa: A002 - mirrors argparse
-    """A dataclass field with a default and the help text its command-line option shows.
+def setting(
+    default: Any = REQUIRED,
+    help: str = "",  # noqa: A002 - mirrors argparse
+    *,
+    choices: tuple[str, ...] | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+    below: float | None = None,
+    non_empty: bool = False,
+    workflow: bool = False,
+) -> Any:
+    """A settings field: its default (none: the setting is required) and help text, and what it allows.
 
-    ``type`` is needed only when the default is None (the option's type cannot be read off it).
+    ``choices`` are the allowed values; ``minimum`` / ``maximum`` are inclusive bounds, ``above`` /
+    ``below`` exclusive ones. For a list setting these apply to every item, and ``non_empty`` asks
+    for at least one item, all different. ``workflow`` marks a key the workflow reads itself.
     """
-    metadata = {"help": help, "type": type}
+    metadata = {"help": help, "choices": choices, "minimum": minimum, "maximum": maximum, "above": above,
+                "below": below, "non_empty": non_empty, "workflow": workflow}  # fmt: skip
     if isinstance(default, list | tuple):
-        return dataclasses.field(default=tuple(default), metadata=metadata)
+        default = tuple(default)
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def add_settings_arguments(parser: argparse.ArgumentParser, settings_class: type) -> None:
-    """Add one ``--field-name`` option per field of ``settings_class``, typed by its default."""
-    group = parser.add_argument_group(f"{settings_class.__name__} options")
-    for field in dataclasses.fields(settings_class):
-        option = "--" + field.name.replace("_", "-")
-        help_text = f"{field.metadata.get('help', '')} (default: {field.default})"
-        if isinstance(field.default, tuple):
-            group.add_argument(option, type=int, nargs="*", default=field.default, help=help_text)
-        elif isinstance(field.default, bool):
-            group.add_argument(option, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
-        elif field.default is None:
-            group.add_argument(option, type=field.metadata.get("type") or float, default=None, help=help_text)
-        else:
-            group.add_argument(option, type=type(field.default), default=field.default, help=help_text)
+@dataclass(frozen=True)
+class FieldType:
+    """What a field's annotation says: its Python type, whether it is a list of them, whether None is allowed."""
+
+    python: type
+    is_list: bool
+    nullable: bool
+
+    @classmethod
+    def of(cls, annotation: Any) -> FieldType:
+        nullable = isinstance(annotation, types.UnionType) and type(None) in typing.get_args(annotation)
+        if nullable:
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        if typing.get_origin(annotation) is tuple:
+            return cls(typing.get_args(annotation)[0], True, nullable)
+        return cls(annotation, False, nullable)
+
+    def json_type(self) -> str:
+        return {bool: "boolean", int: "integer", float: "number", str: "string"}[self.python]
 
 
-def settings_from_arguments(arguments: argparse.Namespace, settings_class: type[Settings]) -> Settings:
-    """Build ``settings_class`` from the options added by :func:`add_settings_arguments`."""
-    values = {}
-    for field in dataclasses.fields(settings_class):
-        value = getattr(arguments, field.name)
-        values[field.name] = tuple(value) if isinstance(field.default, tuple) else value
-    return settings_class(**values)
+def _bounds_text(spec: dict) -> str | None:
+    """'in [0, 1)', 'at least 1', 'positive', ... from a field's bounds; None when it has none."""
+    low = ("[", spec["minimum"]) if spec["minimum"] is not None else ("(", spec["above"])
+    high = ("]", spec["maximum"]) if spec["maximum"] is not None else (")", spec["below"])
+    if low[1] is not None and high[1] is not None:
+        return f"in {low[0]}{low[1]:g}, {high[1]:g}{high[0]}"
+    if low[1] is not None:
+        if low[0] == "[":
+            return f"at least {low[1]:g}"
+        return "positive" if low[1] == 0 else f"above {low[1]:g}"
+    if high[1] is not None:
+        return f"at most {high[1]:g}" if high[0] == "]" else f"below {high[1]:g}"
+    return None
+
+
+def _within_bounds(value: float, spec: dict) -> bool:
+    return not (
+        (spec["minimum"] is not None and value < spec["minimum"])
+        or (spec["maximum"] is not None and value > spec["maximum"])
+        or (spec["above"] is not None and value <= spec["above"])
+        or (spec["below"] is not None and value >= spec["below"])
+    )
 
 
 @dataclass(frozen=True)
-class QcThresholds:
-    """What passes QC: samples and variants at or above the call rates, MAF and HWE p-value."""
+class Settings:
+    """Base of the settings classes: one config section each (``section``), checked when made."""
 
-    min_sample_call_rate: float = 0.95
-    min_call_rate: float = 0.95
-    min_maf: float = 0.01
-    min_hwe_p: float = 1e-6
+    section: ClassVar[str]
 
-    def validate(self) -> None:
-        for name in ("min_sample_call_rate", "min_call_rate", "min_hwe_p"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise RiataError(f"qc: {name} must be in [0, 1], got {getattr(self, name)}")
-        if not 0 <= self.min_maf < 0.5:
-            raise RiataError(f"qc: min_maf must be in [0, 0.5), got {self.min_maf}")
+    def __post_init__(self) -> None:
+        for field, kind in self.fields():  # lists are kept as tuples, whoever made the settings
+            if kind.is_list and not isinstance(getattr(self, field.name), tuple):
+                object.__setattr__(self, field.name, tuple(getattr(self, field.name)))
+        self.validate()
 
-
-GENETIC_PREFIX = "genetic_"  # embedding columns genetic_0 .. genetic_k-1
-EMBEDDING_METHODS = ("pca", "autoencoder")
-PCA_ALGORITHMS = ("auto", "relationship", "krylov")
-
-
-@dataclass(frozen=True)
-class EmbeddingSettings:
-    """How the genetic embedding is learnt (see riata.embedding and riata.autoencoder)."""
-
-    method: str = setting("pca", "pca (principal components) or autoencoder")
-    n_components: int = setting(20, "dimensions of the embedding (genetic_0 .. genetic_k-1)")
-    algorithm: str = setting(
-        "auto", "pca: relationship (int8 relationship matrix), krylov (randomized block Krylov) or auto"
-    )
-    relationship_max_samples: int = setting(
-        6000, "pca, auto: relationship up to this many training samples (memory n^2 x 4 bytes per thread), then krylov"
-    )
-    oversampling: int = setting(10, "pca: extra dimensions of the subspace beyond n_components")
-    power_iterations: int = setting(7, "pca, krylov: block Krylov iterations, one pass over the .bed each")
-    seed: int = setting(1, "seed of the random sketch or of the autoencoder's initialisation")
-    scheduler: str | None = setting(
-        None, "pca: dask.distributed 'local', 'slurm' (workers as SLURM jobs) or a scheduler address", type=str
-    )
-    autoencoder_epochs: int = setting(20, "autoencoder: passes over the training samples")
-    autoencoder_batch_size: int = setting(64, "autoencoder: training samples per minibatch")
-    autoencoder_learning_rate: float = setting(1e-3, "autoencoder: Adam learning rate")
+    @classmethod
+    @functools.cache
+    def fields(cls) -> list[tuple[dataclasses.Field, FieldType]]:
+        """Every field of the class with what its annotation says."""
+        hints = typing.get_type_hints(cls)
+        return [(field, FieldType.of(hints[field.name])) for field in dataclasses.fields(cls)]
 
     def validate(self) -> None:
-        checks = [
-            (self.method in EMBEDDING_METHODS, f"method must be one of {', '.join(EMBEDDING_METHODS)}"),
-            (self.n_components >= 1, "n_components must be at least 1"),
-            (self.algorithm in PCA_ALGORITHMS, f"algorithm must be one of {', '.join(PCA_ALGORITHMS)}"),
-            (self.relationship_max_samples >= 0, "relationship_max_samples must be at least 0"),
-            (self.oversampling >= 0, "oversampling must be at least 0"),
-            (self.power_iterations >= 1, "power_iterations must be at least 1"),
-            (self.autoencoder_epochs >= 1, "autoencoder_epochs must be at least 1"),
-            (self.autoencoder_batch_size >= 1, "autoencoder_batch_size must be at least 1"),
-            (self.autoencoder_learning_rate > 0, "autoencoder_learning_rate must be positive"),
-        ]
-        for ok, message in checks:
+        """Raise a RiataError naming the section and the setting for a value it does not allow."""
+        for field, kind in self.fields():
+            value, spec = getattr(self, field.name), field.metadata
+            if value is None and kind.nullable:
+                continue
+            values = list(value) if kind.is_list else [value]
+            if kind.is_list and spec["non_empty"] and (not values or len(set(values)) < len(values)):
+                self.refuse(f"{field.name} needs at least one value and no value twice, got {list(values)}")
+            for item in values:
+                if spec["choices"] is not None and item not in spec["choices"]:
+                    self.refuse(f"{field.name} must be one of {', '.join(spec['choices'])}, got {item!r}")
+                bounds = _bounds_text(spec)
+                if bounds is not None and not _within_bounds(item, spec):
+                    every = "every value of " if kind.is_list else ""
+                    self.refuse(f"{every}{field.name} must be {bounds}, got {item:g}")
+        for ok, message in self.combination_checks():
             if not ok:
-                raise RiataError(f"embed: {message}")
+                self.refuse(message)
+
+    def combination_checks(self) -> list[tuple[bool, str]]:
+        """Checks across settings, as (holds, message) pairs; a section without any has none."""
+        return []
+
+    def refuse(self, message: str) -> typing.NoReturn:
+        raise RiataError(f"{self.section}: {message}")
 
 
-@dataclass(frozen=True)
-class SimulationSettings:
-    """What to simulate. Defaults give the small demo cohort (seconds); see config/case_study.yaml."""
+@dataclass(frozen=True, kw_only=True)
+class SimulationSettings(Settings):
+    """Simulate the cohort with `riata simulate` instead of reading clinical.path and genotypes.path."""
 
+    section: ClassVar[str] = "simulate"
+
+    enabled: bool = setting(False, "Simulate the data into results/<cohort>/simulated/.", workflow=True)
     kind: str = setting(
-        "cohort", "cohort: clinical + genotypes; multiclass: 10 inputs, 4 classes; line: a noisy line with outliers"
+        "cohort", "cohort: clinical + genotypes (Framingham-shaped); multiclass: 10 inputs, 4 classes, 6 of them "
+        "noise; line: a noisy line with outliers (continuous outcome).", choices=("cohort", "multiclass", "line"),
+    )  # fmt: skip
+    n_samples: int = setting(600, "Number of samples (diploid individuals for a cohort).", minimum=20)
+    n_snps: int = setting(20_000, "Number of SNPs written (common biallelic sites, thinned at random).", minimum=1)
+    n_chromosomes: int = setting(2, "Independent chromosomes the SNPs are spread over.", minimum=1)
+    n_demes: int = setting(1, "Demes of an island model; more than 1 adds population structure.", minimum=1)
+    migration_rate: float = setting(1e-4, "Per-generation migration rate between demes.", above=0)
+    population_size: int = setting(10_000, "Effective size of each deme.", minimum=1)
+    n_causal_snps: int = setting(50, "SNPs with an effect on the outcome.", minimum=0)
+    genetic_share: float = setting(0.1, "Share of the linear predictor's variance from causal SNPs.", minimum=0,
+                                   below=1)  # fmt: skip
+    prevalence: float = setting(0.25, "Expected share of cases (CHD = 1).", above=0, below=1)
+    min_maf: float = setting(
+        0.01, "Minimum minor allele frequency of a written SNP (array-like ascertainment).", above=0, below=0.5
     )
-    n_samples: int = setting(600, "number of samples (diploid individuals for a cohort)")
-    n_snps: int = setting(20_000, "number of SNPs written (common biallelic sites, thinned at random)")
-    n_chromosomes: int = setting(2, "independent chromosomes the SNPs are spread over")
-    n_demes: int = setting(1, "demes of an island model; more than 1 adds population structure")
-    migration_rate: float = setting(1e-4, "per-generation migration rate between demes")
-    population_size: int = setting(10_000, "effective size of each deme")
-    n_causal_snps: int = setting(50, "SNPs with an effect on the outcome")
-    genetic_share: float = setting(0.1, "share of the linear predictor's variance from causal SNPs")
-    prevalence: float = setting(0.25, "expected share of cases (CHD = 1)")
-    min_maf: float = setting(0.01, "ascertainment: minimum minor allele frequency of a written SNP")
-    genotype_missing_rate: float = setting(0.002, "share of missing genotype calls")
-    bad_variant_share: float = setting(0.005, "share of SNPs with one call in ten missing (for call-rate QC)")
-    seed: int = setting(1, "random seed; the same seed gives the same cohort")
+    genotype_missing_rate: float = setting(0.002, "Share of missing genotype calls.", minimum=0, below=0.5)
+    bad_variant_share: float = setting(0.005, "Share of SNPs with one call in ten missing (for call-rate QC).",
+                                       minimum=0, maximum=1)  # fmt: skip
+    seed: int = setting(1, "Random seed of the simulation; the same seed gives the same cohort.")
 
-    def validate(self) -> None:
-        checks = [
-            (self.kind in SIMULATION_KINDS, f"kind must be one of {', '.join(SIMULATION_KINDS)}"),
-            (self.n_samples >= 20, "n_samples must be at least 20"),
+    def combination_checks(self) -> list[tuple[bool, str]]:
+        return [
             (self.n_snps >= self.n_chromosomes, "n_snps must be at least n_chromosomes"),
-            (self.n_chromosomes >= 1, "n_chromosomes must be at least 1"),
-            (self.n_demes >= 1, "n_demes must be at least 1"),
             (self.n_samples >= self.n_demes, "n_samples must be at least n_demes"),
-            (0 <= self.n_causal_snps <= self.n_snps, "n_causal_snps must be between 0 and n_snps"),
-            (0 <= self.genetic_share < 1, "genetic_share must be in [0, 1)"),
-            (0 < self.prevalence < 1, "prevalence must be in (0, 1)"),
-            (0 < self.min_maf < 0.5, "min_maf must be in (0, 0.5)"),
-            (0 <= self.genotype_missing_rate < 0.5, "genotype_missing_rate must be in [0, 0.5)"),
-            (0 <= self.bad_variant_share <= 1, "bad_variant_share must be in [0, 1]"),
-            (self.migration_rate > 0, "migration_rate must be positive"),
-            (self.population_size > 0, "population_size must be positive"),
+            (self.n_causal_snps <= self.n_snps, "n_causal_snps must be at most n_snps"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise RiataError(f"simulate: {message}")
 
 
-@dataclass(frozen=True)
-class TrainSettings:
-    """How networks are trained and lambda is chosen."""
+@dataclass(frozen=True, kw_only=True)
+class ClinicalSpec(Settings):
+    """The clinical table and the meaning of its columns."""
 
-    hidden_layers: tuple[int, ...] = setting((16,), "units of each hidden layer")
+    section: ClassVar[str] = "clinical"
+
+    path: str | None = setting(
+        None, "Clinical table (.tsv, .txt, .csv or .parquet); ignored when simulate.enabled.", workflow=True
+    )
+    id_column: str = setting(help="Column with sample ids (the .fam IID).")
+    outcome: str = setting(help="Outcome column.")
+    outcome_type: str = setting(
+        "binary", "binary (two labels), multiclass (softmax over the labels) or continuous (regression).",
+        choices=OUTCOME_TYPES,
+    )  # fmt: skip
+    positive_label: str = setting("1", "Binary outcome label of cases.")
+    fid_column: str | None = setting(
+        None, "Family id column; when set, samples match the .fam on FID and IID instead of IID alone."
+    )
+    missing: str = setting(
+        "impute", "impute: fill missing covariate values (fitted on training samples); refuse: stop at the first "
+        "missing value.", choices=("impute", "refuse"),
+    )  # fmt: skip
+    numeric_imputation: str = setting("median", "Value that fills a missing numeric covariate.",
+                                      choices=("median", "mean"))  # fmt: skip
+    categorical_imputation: str = setting(
+        "most_frequent", "most_frequent: the training samples' commonest level; missing_level: a level of its own "
+        "('missing').", choices=("most_frequent", "missing_level"),
+    )  # fmt: skip
+    numeric: tuple[str, ...] = setting(
+        (), "Numeric covariate columns. With numeric and categorical both empty, every other column is a covariate "
+        "and its type is inferred (numbers: numeric; anything else: categorical), and riata check prints the "
+        "inference.",
+    )  # fmt: skip
+    categorical: tuple[str, ...] = setting((), "Categorical covariate columns (one-hot encoded, one group each).")
+
+    @property
+    def covariates(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenotypeSettings(Settings):
+    """The genotypes: a PLINK 1 fileset, or PLINK 2 / VCF / BCF files converted to one."""
+
+    section: ClassVar[str] = "genotypes"
+
+    path: str | None = setting(
+        None, "The genotypes: a PLINK 1 prefix (x for x.bed/.bim/.fam), a PLINK 2 prefix (x for x.pgen/.pvar/.psam) "
+        "or a .vcf/.vcf.gz/.bcf file; ignored when simulate.enabled.", workflow=True,
+    )  # fmt: skip
+    format: str = setting(
+        "bed", "bed is read directly; pgen, vcf and bcf are converted once to PLINK 1 by plink2 "
+        "(results/<cohort>/genotypes/).", choices=("bed", "pgen", "vcf", "bcf"), workflow=True,
+    )  # fmt: skip
+    block_variants: int = setting(
+        4096, "Variants per streamed block (memory per block is samples x block_variants x 4 bytes).", minimum=64
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitSettings(Settings):
+    """Stratified train / validation / test split of the matched samples."""
+
+    section: ClassVar[str] = "split"
+
+    validation_share: float = setting(0.2, "Share of samples for choosing lambda and early stopping.", above=0,
+                                      below=1)  # fmt: skip
+    test_share: float = setting(0.2, "Share of samples for the reported metrics.", above=0, below=1)
+    seed: int = setting(1, "Random seed of the stratified split.")
+    min_matched: int = setting(50, "Fewest samples in both the clinical table and the genotypes to go on.", minimum=1)
+
+    def combination_checks(self) -> list[tuple[bool, str]]:
+        total = self.validation_share + self.test_share
+        return [(total < 1, f"validation_share + test_share is {total:g}; it must be below 1")]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QcThresholds(Settings):
+    """Quality control: samples and variants at or above these call rates, MAF and HWE p-value pass."""
+
+    section: ClassVar[str] = "qc"
+
+    min_sample_call_rate: float = setting(
+        0.95, "Smallest sample call rate kept; failing samples leave the analysis whatever their split.",
+        minimum=0, maximum=1,
+    )  # fmt: skip
+    min_call_rate: float = setting(0.95, "Smallest variant call rate kept (training samples).", minimum=0,
+                                   maximum=1)  # fmt: skip
+    min_maf: float = setting(0.01, "Smallest minor allele frequency kept (training samples).", minimum=0,
+                             below=0.5)  # fmt: skip
+    min_hwe_p: float = setting(
+        1e-6, "Smallest Hardy-Weinberg exact-test p-value kept (training samples; 0 keeps all).", minimum=0,
+        maximum=1,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbeddingSettings(Settings):
+    """Genetic embedding: principal components (or an autoencoder) of the standardized training genotypes."""
+
+    section: ClassVar[str] = "embedding"
+
+    method: str = setting(
+        "pca", "pca: principal components of the standardized training genotypes; autoencoder: a torch autoencoder "
+        "trained on minibatches of training samples streamed from the .bed.", choices=("pca", "autoencoder"),
+    )  # fmt: skip
+    n_components: int = setting(20, "Dimensions of the genetic embedding (genetic_0..k-1).", minimum=1)
+    algorithm: str = setting(
+        "auto", "pca: relationship accumulates the training samples' relationship matrix in int8 arithmetic in one "
+        "pass (fastest for a few thousand samples; memory n^2 x 4 bytes per thread); krylov runs randomized block "
+        "Krylov (power_iterations + 2 passes; memory independent of the number of samples); auto picks relationship "
+        "up to relationship_max_samples training samples. Both end with one exact pass (see src/riata/embedding.py).",
+        choices=PCA_ALGORITHMS,
+    )  # fmt: skip
+    relationship_max_samples: int = setting(
+        6000, "pca, algorithm auto: the most training samples for the relationship algorithm.", minimum=0
+    )
+    oversampling: int = setting(10, "pca: dimensions of the subspace beyond n_components.", minimum=0)
+    power_iterations: int = setting(
+        7, "pca, krylov: block Krylov iterations; each is one pass over the training genotypes (see "
+        "benchmarks/embedding.py for accuracy and time).", minimum=1,
+    )  # fmt: skip
+    seed: int = setting(1, "Seed of the random sketch or of the autoencoder's initialisation.")
+    scheduler: str | None = setting(
+        None, "pca: null for dask threads; local for a dask.distributed LocalCluster of the rule's threads; slurm to "
+        "submit that many dask workers as SLURM jobs (dask-jobqueue); or a running scheduler's address "
+        "(tcp://host:8786).",
+    )  # fmt: skip
+    autoencoder_epochs: int = setting(20, "autoencoder: passes over the training samples.", minimum=1)
+    autoencoder_batch_size: int = setting(
+        64, "autoencoder: training samples per minibatch (memory: batch x variants x 4 bytes).", minimum=1
+    )
+    autoencoder_learning_rate: float = setting(1e-3, "autoencoder: Adam learning rate.", above=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings(Settings):
+    """Penalised feed-forward networks: what to compare, how they are trained and how lambda is chosen."""
+
+    section: ClassVar[str] = "training"
+
+    feature_sets: tuple[str, ...] = setting(FEATURE_SETS, "Input sets to compare.", choices=FEATURE_SETS,
+                                            non_empty=True, workflow=True)  # fmt: skip
+    penalties: tuple[str, ...] = setting(
+        ("none", "l1", "l2", "elastic_net", "group_lasso"),
+        "Penalties to compare (on the first layer, or every layer with penalised_layers all).", choices=PENALTIES,
+        non_empty=True, workflow=True,
+    )  # fmt: skip
+    seeds: tuple[int, ...] = setting(
+        (1, 2, 3), "Network initialisation seeds; the heat maps show group lasso for the first two.", non_empty=True
+    )
+    hidden_layers: tuple[int, ...] = setting((16,), "Units of each hidden layer.", minimum=1)
     mode: str = setting(
-        "proximal", "proximal: gradient step then proximal step (exact zeros); subgradient: penalty in the loss"
-    )
-    optimizer: str = setting("sgd", "sgd (with momentum) or adam")
-    learning_rate: float = setting(0.02, "learning rate")
-    momentum: float = setting(0.9, "SGD momentum")
-    batch_size: int = setting(64, "minibatch size")
-    max_epochs: int = setting(300, "most epochs per network (per lambda when warm starting)")
+        "proximal", "proximal: gradient step, then the penalty's proximal step (exact zeros); subgradient: penalty "
+        "added to the loss (weights only approach zero).", choices=("proximal", "subgradient"),
+    )  # fmt: skip
+    optimizer: str = setting("sgd", "SGD with momentum, or Adam (with a matching diagonal proximal step).",
+                             choices=("sgd", "adam"))  # fmt: skip
+    learning_rate: float = setting(0.02, "Learning rate.", above=0)
+    momentum: float = setting(0.9, "SGD momentum.", minimum=0, below=1)
+    batch_size: int = setting(64, "Minibatch size.", minimum=1)
+    max_epochs: int = setting(300, "Most epochs per network (per lambda when warm starting).", minimum=1)
     patience: int = setting(
-        30, "epochs without a better validation objective (loss + penalty) before a network stops; 0: never"
-    )
-    penalised_layers: str = setting("first", "first: only the first layer's weights; all: every layer's weights")
-    n_lambdas: int = setting(10, "lambda values per penalty")
-    lambda_min_ratio: float = setting(0.01, "smallest lambda as a share of lambda_max")
-    lambda_max: float | None = setting(None, "largest lambda; default: from the gradient at zero, raised until empty")
-    warm_start: bool = setting(True, "train the path from the smallest lambda up, each lambda starting from the last")
-    l1_ratio: float = setting(0.5, "elastic net and sparse group lasso mixing: 1 is all L1")
-    regression_loss: str = setting("squared", "data loss for a continuous outcome: squared or absolute")
-    selection_metric: str = setting("loss", "validation metric that chooses lambda: loss, auroc, accuracy or r2")
+        30, "Epochs without a better validation objective (loss + penalty) before a network stops; 0 disables early "
+        "stopping (the last epoch is kept).", minimum=0,
+    )  # fmt: skip
+    penalised_layers: str = setting(
+        "first", "first: only the first layer's weights; all: every layer's weights (biases never).",
+        choices=("first", "all"),
+    )  # fmt: skip
+    n_lambdas: int = setting(10, "Lambda values per penalty.", minimum=1)
+    lambda_min_ratio: float = setting(0.01, "Smallest lambda as a share of lambda_max.", above=0, maximum=1)
+    lambda_max: float | None = setting(
+        None, "Largest lambda; null computes it from the gradient at zero and extends the path until the first "
+        "layer is empty.", above=0,
+    )  # fmt: skip
+    warm_start: bool = setting(
+        True, "Train the path from the smallest lambda up, each lambda starting from the previous solution; false "
+        "trains all lambdas at once from the initialisation.",
+    )  # fmt: skip
+    l1_ratio: float = setting(0.5, "Elastic net and sparse group lasso mixing; 1 is all L1.", above=0, maximum=1)
+    regression_loss: str = setting("squared", "Data loss for a continuous outcome.", choices=REGRESSION_LOSSES)
+    selection_metric: str = setting(
+        "loss", "Validation metric that chooses lambda (auroc and accuracy: classification; r2: continuous "
+        "outcomes).", choices=("loss", "auroc", "accuracy", "r2"),
+    )  # fmt: skip
     lambda_rule: str = setting(
-        "one_se", "best: lambda with the best validation metric; one_se: largest lambda within one standard error of it"
+        "one_se", "best: lambda with the best validation metric; one_se: the largest lambda within one standard "
+        "error of it (glmnet's lambda.1se).", choices=("one_se", "best"),
+    )  # fmt: skip
+    snapshot_every: int = setting(
+        10, "Keep the first layer every this many epochs for the weights-over-epochs figure (0 never).", minimum=0
     )
     zero_threshold: float = setting(
-        1e-3, "|weight| below which a weight counts as near zero (reported beside exact zeros)"
-    )
-    snapshot_every: int = setting(10, "keep the first layer every this many epochs, for figures (0: never)")
+        1e-3, "|weight| below which a weight counts as near zero, reported beside exact zeros (subgradient mode "
+        "never gives exact zeros).", minimum=0,
+    )  # fmt: skip
     stability_refits: int = setting(
-        0, "stability selection: refit each seed's chosen network on this many random halves of the training samples"
-    )
+        0, "Stability selection (Meinshausen and Buhlmann): refit each seed's chosen network, at its lambda, on this "
+        "many random halves of the training samples and report how often each variable is kept; 0 refits none.",
+        minimum=0,
+    )  # fmt: skip
 
-    def validate(self) -> None:
-        checks = [
-            (all(h >= 1 for h in self.hidden_layers), "hidden_layers must be positive integers"),
-            (self.learning_rate > 0, "learning_rate must be positive"),
-            (0 <= self.momentum < 1, "momentum must be in [0, 1)"),
-            (self.batch_size >= 1, "batch_size must be at least 1"),
-            (self.max_epochs >= 1, "max_epochs must be at least 1"),
-            (self.patience >= 0, "patience must be at least 0"),
-            (self.n_lambdas >= 1, "n_lambdas must be at least 1"),
-            (0 < self.lambda_min_ratio <= 1, "lambda_min_ratio must be in (0, 1]"),
-            (self.lambda_max is None or self.lambda_max > 0, "lambda_max must be positive"),
-            (0 < self.l1_ratio <= 1, "l1_ratio must be in (0, 1]"),
-            (self.mode in MODES, f"mode must be one of {', '.join(MODES)}"),
-            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
-            (self.penalised_layers in PENALISED_LAYERS, "penalised_layers must be first or all"),
-            (self.regression_loss in REGRESSION_LOSSES, "regression_loss must be squared or absolute"),
-            (self.zero_threshold >= 0, "zero_threshold must be at least 0"),
-            (self.snapshot_every >= 0, "snapshot_every must be at least 0"),
-            (self.stability_refits >= 0, "stability_refits must be at least 0"),
-            (self.selection_metric in METRICS, f"selection_metric must be one of {', '.join(METRICS)}"),
-            (self.lambda_rule in LAMBDA_RULES, f"lambda_rule must be one of {', '.join(LAMBDA_RULES)}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise RiataError(f"train: {message}")
+
+SECTIONS: tuple[type[Settings], ...] = (
+    SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, TrainSettings,
+)  # fmt: skip
+
+
+def _field_schema(field: dataclasses.Field, kind: FieldType) -> dict:
+    spec = field.metadata
+    value: dict[str, Any] = {"type": kind.json_type()}
+    if spec["choices"] is not None:
+        value = {"enum": list(spec["choices"])}
+    for key, name in [("minimum", "minimum"), ("maximum", "maximum"), ("above", "exclusiveMinimum"),
+                      ("below", "exclusiveMaximum")]:  # fmt: skip
+        if spec[key] is not None:
+            value[name] = spec[key]
+    if kind.is_list:
+        value = {"type": "array", "items": value}
+        if spec["non_empty"]:
+            value.update(minItems=1, uniqueItems=True)
+    if kind.nullable:
+        value["type"] = [value["type"], "null"]
+    schema = {**value, "description": spec["help"]}
+    if field.default is not REQUIRED:
+        schema["default"] = list(field.default) if kind.is_list else field.default
+    return schema
+
+
+def section_schema(settings_class: type[Settings]) -> dict:
+    """The JSON schema of one config section."""
+    properties = {field.name: _field_schema(field, kind) for field, kind in settings_class.fields()}
+    required = [field.name for field, _ in settings_class.fields() if field.default is REQUIRED]
+    schema = {"type": "object", "description": settings_class.__doc__.strip(), "additionalProperties": False}
+    return {**schema, **({"required": required} if required else {"default": {}}), "properties": properties}
+
+
+def config_schema() -> dict:
+    """The JSON schema (draft 2020-12) of a workflow config: ``cohort`` and one object per section."""
+    sections = {settings_class.section: section_schema(settings_class) for settings_class in SECTIONS}
+    cohort = {
+        "type": "string",
+        "pattern": COHORT_PATTERN,
+        "description": "Name of the analysis; results go to results/<cohort>/ and logs to logs/<cohort>/.",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "description": "Configuration of a riata analysis. Science settings only; threads, memory and runtime live "
+        "in profiles/.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["cohort", *(name for name, schema in sections.items() if "required" in schema)],
+        "properties": {"cohort": cohort, **sections},
+    }
+
+
+def from_config(settings_class: type[SettingsType], section: dict) -> SettingsType:
+    """Settings from a config section: its keys that are fields of ``settings_class``."""
+    return settings_class(**{field.name: section[field.name] for field, _ in settings_class.fields()
+                             if field.name in section})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command-line options of one settings class that a verb takes: every field the workflow does not
+    read itself, or only ``only``. Each is ``--field-name``, typed by the field; the same declaration gives
+    a workflow rule the options to pass (:meth:`words`)."""
+
+    settings: type[Settings]
+    only: tuple[str, ...] | None = None
+
+    def fields(self) -> list[tuple[dataclasses.Field, FieldType]]:
+        return [(field, kind) for field, kind in self.settings.fields()
+                if not field.metadata["workflow"] and (self.only is None or field.name in self.only)]  # fmt: skip
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group(
+            f"{self.settings.section} settings (config section '{self.settings.section}')"
+        )
+        for field, kind in self.fields():
+            option, spec = "--" + field.name.replace("_", "-"), field.metadata
+            required = field.default is REQUIRED
+            shown = "required" if required else f"default: {list(field.default) if kind.is_list else field.default}"
+            choices = f"; one of {', '.join(spec['choices'])}" if spec["choices"] else ""
+            help_text = f"{spec['help']} ({shown}{choices})".replace("%", "%%")
+            default = None if required else field.default
+            if kind.python is bool:
+                group.add_argument(option, action=argparse.BooleanOptionalAction, default=default, help=help_text)
+            else:
+                group.add_argument(option, type=kind.python, nargs="*" if kind.is_list else None, default=default,
+                                   required=required, help=help_text)  # fmt: skip
+
+    def read(self, arguments: argparse.Namespace) -> Settings:
+        """The settings given on the command line (fields without an option keep their defaults)."""
+        return self.settings(**{field.name: getattr(arguments, field.name) for field, _ in self.fields()})
+
+    def words(self, section: dict) -> list[str]:
+        """``--name value`` words for these options from a validated config section, in sorted order (so
+        reordering a config file leaves a rule's parameters, and Snakemake's rerun decision, unchanged):
+        lists give several values, booleans ``--name`` or ``--no-name``, None is left out."""
+        words = []
+        for field, _ in sorted(self.fields(), key=lambda pair: pair[0].name):
+            value, option = section[field.name], field.name.replace("_", "-")
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                words.append(f"--{option}" if value else f"--no-{option}")
+                continue
+            words.append(f"--{option}")
+            words.extend(str(v) for v in (value if isinstance(value, list | tuple) else [value]))
+        return words

@@ -293,7 +293,6 @@ def simulate_line(n_samples: int, rng: np.random.Generator) -> tuple[pd.DataFram
 def simulate(settings: SimulationSettings, out_dir: str | Path) -> None:
     """Write the simulated data of ``settings.kind`` into ``out_dir``: clinical.tsv and truth.tsv, and
     for a cohort genotypes.bed/.bim/.fam."""
-    settings.validate()
     if settings.kind == "cohort":
         simulate_cohort(settings, out_dir)
         return
@@ -308,44 +307,21 @@ def simulate(settings: SimulationSettings, out_dir: str | Path) -> None:
 
 def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
     """Write clinical.tsv, genotypes.bed/.bim/.fam and truth.tsv into ``out_dir``."""
-    settings.validate()
     out_dir = Path(out_dir)
     rng = np.random.default_rng(settings.seed)
-
-    per_chromosome = np.full(settings.n_chromosomes, settings.n_snps // settings.n_chromosomes)
-    per_chromosome[: settings.n_snps % settings.n_chromosomes] += 1
-    density = common_site_density(settings, rng)
-    chromosomes = [
-        simulate_chromosome(settings, index + 1, int(n), density, rng)
-        for index, n in progress(
-            enumerate(per_chromosome), total=settings.n_chromosomes, description="simulating chromosomes"
-        )
-    ]
+    chromosomes = _simulate_chromosomes(settings, rng)
     variants = pd.concat([c.variants for c in chromosomes], ignore_index=True)
     sample_ids = [f"S{i + 1:05d}" for i in range(settings.n_samples)]
-    samples = pd.DataFrame({"fid": sample_ids, "iid": sample_ids, "sex": 0})
-
     causal = np.sort(rng.choice(len(variants), size=settings.n_causal_snps, replace=False))
     clinical = simulate_clinical(settings.n_samples, rng)
-    samples["sex"] = clinical["SEX"].to_numpy()
+    samples = pd.DataFrame({"fid": sample_ids, "iid": sample_ids, "sex": clinical["SEX"].to_numpy()})
     bad_variants = rng.random(len(variants)) < settings.bad_variant_share
     missing_rates = np.where(bad_variants, 0.10, settings.genotype_missing_rate)
-
-    causal_dosages = np.empty((settings.n_samples, len(causal)), dtype=np.float32)
-    causal_slot = {int(index): slot for slot, index in enumerate(causal)}
     paths = [
         out_dir / name for name in ("clinical.tsv", "truth.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam")
     ]
-    with atomic_outputs(paths) as (clinical_tmp, truth_tmp, bed_tmp, bim_tmp, fam_tmp):
-        with write_plink(bed_tmp, bim_tmp, fam_tmp, samples, variants) as writer:
-            all_variants = (v for c in chromosomes for v in c.tree_sequence.variants())
-            for index, variant in progress(enumerate(all_variants), total=len(variants), description="writing SNPs"):
-                dosages = diploid_dosages(variant)
-                if index in causal_slot:
-                    causal_dosages[:, causal_slot[index]] = dosages
-                dosages[rng.random(settings.n_samples) < missing_rates[index]] = np.nan
-                writer.write(dosages)
-
+    with atomic_outputs(paths) as (clinical_tmp, truth_tmp, *genotype_files):
+        causal_dosages = _write_genotypes(genotype_files, chromosomes, samples, variants, causal, missing_rates, rng)
         clinical_part = _clinical_predictor(clinical)
         genetic_part, snp_effects = _polygenic_predictor(
             causal_dosages, clinical_part.var(), settings.genetic_share, rng
@@ -353,40 +329,51 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
         predictor = clinical_part + genetic_part
         intercept = intercept_for_prevalence(predictor, settings.prevalence)
         outcome = (rng.random(settings.n_samples) < expit(intercept + predictor)).astype(int)
-
         table = _inject_missing(clinical, rng)
         table.insert(0, OUTCOME, outcome)
         table.insert(0, ID_COLUMN, sample_ids)
         table.to_csv(clinical_tmp, sep="\t", index=False)
-        truth = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "variable": list(CLINICAL_EFFECTS),
-                        "kind": "clinical",
-                        "role": ["causal" if e != 0 else "noise" for e in CLINICAL_EFFECTS.values()],
-                        "effect_per_sd": list(CLINICAL_EFFECTS.values()),
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "variable": variants["snp"].to_numpy()[causal],
-                        "kind": "snp",
-                        "role": "causal",
-                        "effect_per_sd": snp_effects,
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
+        truth = cohort_truth(variants["snp"].to_numpy()[causal], snp_effects)
         truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
-    log.info(
-        "simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f",
-        settings.n_samples,
-        len(variants),
-        settings.n_chromosomes,
-        settings.n_demes,
-        outcome.sum(),
-        100 * outcome.mean(),
-        intercept,
+    log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f",
+             settings.n_samples, len(variants), settings.n_chromosomes, settings.n_demes, outcome.sum(),
+             100 * outcome.mean(), intercept)  # fmt: skip
+
+
+def _simulate_chromosomes(settings: SimulationSettings, rng: np.random.Generator) -> list[SimulatedChromosome]:
+    """The cohort's chromosomes, with the SNPs shared out as evenly as possible."""
+    per_chromosome = np.full(settings.n_chromosomes, settings.n_snps // settings.n_chromosomes)
+    per_chromosome[: settings.n_snps % settings.n_chromosomes] += 1
+    density = common_site_density(settings, rng)
+    described = progress(enumerate(per_chromosome), total=settings.n_chromosomes, description="simulating chromosomes")
+    return [simulate_chromosome(settings, index + 1, int(n), density, rng) for index, n in described]
+
+
+def _write_genotypes(paths, chromosomes, samples, variants, causal, missing_rates, rng) -> np.ndarray:
+    """Write the .bed/.bim/.fam (``paths``) variant by variant, each call missing with its variant's
+    ``missing_rates``; returns the dosages of the ``causal`` variants (samples x causal SNPs, no missing)."""
+    causal_dosages = np.empty((len(samples), len(causal)), dtype=np.float32)
+    causal_slot = {int(index): slot for slot, index in enumerate(causal)}
+    with write_plink(*paths, samples, variants) as writer:
+        all_variants = (v for c in chromosomes for v in c.tree_sequence.variants())
+        for index, variant in progress(enumerate(all_variants), total=len(variants), description="writing SNPs"):
+            dosages = diploid_dosages(variant)
+            if index in causal_slot:
+                causal_dosages[:, causal_slot[index]] = dosages
+            dosages[rng.random(len(samples)) < missing_rates[index]] = np.nan
+            writer.write(dosages)
+    return causal_dosages
+
+
+def cohort_truth(causal_snps: np.ndarray, snp_effects: np.ndarray) -> pd.DataFrame:
+    """truth.tsv of a cohort: every clinical variable and each causal SNP, with its role and effect per SD."""
+    clinical = pd.DataFrame(
+        {
+            "variable": list(CLINICAL_EFFECTS),
+            "kind": "clinical",
+            "role": ["causal" if e != 0 else "noise" for e in CLINICAL_EFFECTS.values()],
+            "effect_per_sd": list(CLINICAL_EFFECTS.values()),
+        }
     )
+    snps = pd.DataFrame({"variable": causal_snps, "kind": "snp", "role": "causal", "effect_per_sd": snp_effects})
+    return pd.concat([clinical, snps], ignore_index=True)

@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from riata.errors import RiataError
-from riata.settings import SPLITS
+from riata.settings import SPLITS, SplitSettings
 
 log = logging.getLogger("riata")
 
@@ -43,17 +43,12 @@ def strata_of(outcome: pd.Series, outcome_type: str) -> pd.Series:
     return pd.qcut(outcome.rank(method="first"), q=bins, labels=False)
 
 
-def stratified_split(
-    outcome: pd.Series, *, validation_share: float, test_share: float, seed: int, outcome_type: str = "binary"
-) -> pd.Series:
+def stratified_split(outcome: pd.Series, settings: SplitSettings, *, outcome_type: str = "binary") -> pd.Series:
     """Assign each sample to train, validation or test, keeping the outcome's class (or quintile) shares.
 
     ``outcome`` is indexed by sample id; returns a Series with the same index holding the split name.
     """
-    if not (0 < validation_share < 1 and 0 < test_share < 1):
-        raise RiataError(f"split: validation ({validation_share}) and test ({test_share}) shares must be in (0, 1)")
-    if validation_share + test_share >= 1:
-        raise RiataError(f"split: validation + test share is {validation_share + test_share:g}; it must be below 1")
+    validation_share, test_share, seed = settings.validation_share, settings.test_share, settings.seed
     strata = strata_of(outcome, outcome_type)
     needed = math.ceil(1 / min(validation_share, test_share, 1 - validation_share - test_share)) + 1
     for label, count in strata.value_counts().items():

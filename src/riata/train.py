@@ -26,7 +26,7 @@ then extended upwards until every first layer is empty, so it always ends at an 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -155,6 +155,102 @@ def _keep_models(network: StackedMLP, optimizer: torch.optim.Optimizer, keep: to
     return shrunk
 
 
+def _total_penalty(penalty: str, layers: list[tuple[nn.Parameter, Groups]], lambdas: torch.Tensor,
+                   l1_ratio: float) -> torch.Tensor:  # fmt: skip
+    """The penalty of each model in the stack (models,), over every penalised layer."""
+    return sum(penalty_value(penalty, w, lambdas, g, l1_ratio) for w, g in layers)
+
+
+def _train_epoch(
+    network,
+    optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    orders: torch.Tensor,
+    *,
+    task: Task,
+    penalty: str,
+    lambdas: torch.Tensor,
+    groups: Groups,
+    settings: TrainSettings,
+) -> torch.Tensor:
+    """One pass over the training samples in minibatches, each model in its own ``orders`` row (models,
+    samples); returns each model's mean data loss over the epoch (models,)."""
+    layers, n_train = penalised_layers(network, groups, settings), len(y)
+    batch_size = min(settings.batch_size, n_train)
+    epoch_loss = torch.zeros(orders.shape[0])
+    for start in range(0, n_train, batch_size):
+        batch = orders[:, start : start + batch_size]
+        losses = task.losses(network(x[batch]), y[batch]).mean(dim=1)  # (models,)
+        objective = (
+            losses + _total_penalty(penalty, layers, lambdas, settings.l1_ratio)
+            if settings.mode == "subgradient"
+            else losses
+        )
+        optimizer.zero_grad(set_to_none=True)
+        objective.sum().backward()
+        optimizer.step()
+        if settings.mode == "proximal":
+            with torch.no_grad():
+                for weight, layer_groups in layers:
+                    step = _proximal_step(optimizer, weight, lambdas, settings)
+                    weight.copy_(proximal(penalty, weight, step, layer_groups, settings.l1_ratio))
+        epoch_loss += losses.detach() * batch.shape[1] / n_train
+    return epoch_loss
+
+
+@dataclass
+class _Progress:
+    """Each model's best validation objective, epoch and parameters so far, and its history, by the model's
+    position in the original stack (models leave the stack when their patience runs out)."""
+
+    best_objective: torch.Tensor  # (models,)
+    best_epoch: np.ndarray  # (models,)
+    best_state: list[torch.Tensor]  # parameters of the full stack
+    stale: torch.Tensor  # (models,): epochs since the last improvement
+    validation: np.ndarray  # (max epochs, models)
+    train: np.ndarray  # (max epochs, models)
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, network: StackedMLP, max_epochs: int) -> _Progress:
+        n_models = network.n_models
+        return cls(torch.full((n_models,), float("inf")), np.zeros(n_models, dtype=int),
+                   [p.detach().clone() for p in network.parameters()], torch.zeros(n_models, dtype=torch.long),
+                   np.full((max_epochs, n_models), np.nan), np.full((max_epochs, n_models), np.nan))  # fmt: skip
+
+    def record(self, epoch: int, alive: torch.Tensor, network: StackedMLP, validation_objective: torch.Tensor,
+               epoch_loss: torch.Tensor, settings: TrainSettings) -> None:  # fmt: skip
+        """After an epoch of the models ``alive`` (original positions): keep the improved ones' parameters."""
+        if settings.patience:
+            improved = validation_objective < self.best_objective[alive] - 1e-7
+        else:  # no early stopping: every epoch replaces the kept state, so the last one is returned
+            improved = torch.ones(len(alive), dtype=torch.bool)
+        with torch.no_grad():
+            for best, parameter in zip(self.best_state, network.parameters(), strict=True):
+                best[alive[improved]] = parameter[improved]
+        self.best_objective[alive[improved]] = validation_objective[improved]
+        self.best_epoch[alive[improved].numpy()] = epoch
+        self.stale[alive] = torch.where(improved, 0, self.stale[alive] + 1)
+        self.validation[epoch - 1, alive.numpy()] = validation_objective.numpy()
+        self.train[epoch - 1, alive.numpy()] = epoch_loss.numpy()
+        if settings.snapshot_every and (epoch == 1 or epoch % settings.snapshot_every == 0):
+            snapshot = np.full((len(self.best_epoch), *network.first_layer.shape[1:]), np.nan, dtype=np.float32)
+            snapshot[alive.numpy()] = network.first_layer.detach().numpy()
+            self.snapshots[epoch] = snapshot
+
+
+def _stack(n_inputs: int, seeds: np.ndarray, task: Task, settings: TrainSettings,
+           parameters: list[torch.Tensor] | None) -> StackedMLP:  # fmt: skip
+    """A stack initialised from its seeds, or holding ``parameters`` (of a stack of the same shape)."""
+    network = StackedMLP(n_inputs, settings.hidden_layers, seeds, task.n_outputs)
+    if parameters is not None:
+        with torch.no_grad():
+            for parameter, value in zip(network.parameters(), parameters, strict=True):
+                parameter.copy_(value)
+    return network
+
+
 def fit_stack(
     x_train: torch.Tensor,
     y_train: torch.Tensor,
@@ -170,7 +266,7 @@ def fit_stack(
     initial: list[torch.Tensor] | None = None,
     description: str = "training",
 ) -> StackFit:
-    """Train ``len(lambdas)`` networks at once: model m has strength lambdas[m] and seed seeds[m].
+    """Train ``len(lambdas)`` networks at once: model m has penalty strength lambdas[m] and seed seeds[m].
 
     x_*: (samples, inputs) float32; y_*: targets as :meth:`Task.target_tensor` makes them; ``groups``
     groups the first layer's rows. Minibatch order comes from the seed, so models sharing a seed see
@@ -180,69 +276,27 @@ def fit_stack(
     """
     if penalty not in PENALTIES:
         raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
-    n_models, n_train = len(lambdas), len(y_train)
-    network = StackedMLP(x_train.shape[1], settings.hidden_layers, seeds, task.n_outputs)
-    if initial is not None:
-        with torch.no_grad():
-            for parameter, value in zip(network.parameters(), initial, strict=True):
-                parameter.copy_(value)
+    network = _stack(x_train.shape[1], seeds, task, settings, initial)
     optimizer = _new_optimizer(network, settings)
-    all_strengths = torch.as_tensor(np.asarray(lambdas), dtype=torch.float32)
-    distinct_seeds, all_seed_slots = np.unique(seeds, return_inverse=True)
+    all_lambdas = torch.as_tensor(np.asarray(lambdas), dtype=torch.float32)
+    distinct_seeds, seed_slots = np.unique(seeds, return_inverse=True)
     generators = [torch.Generator().manual_seed(int(s) + 7919) for s in distinct_seeds]
-    batch_size = min(settings.batch_size, n_train)
-
-    alive = torch.arange(n_models)  # original index of each model still in the stack
-    best_objective = torch.full((n_models,), float("inf"))
-    best_epoch = np.zeros(n_models, dtype=int)
-    best_state = [p.detach().clone() for p in network.parameters()]  # full size, by original index
-    stale = torch.zeros(n_models, dtype=torch.long)
-    validation_history = np.full((settings.max_epochs, n_models), np.nan)
-    snapshots = {}
-    train_history = np.full((settings.max_epochs, n_models), np.nan)
-
+    alive = torch.arange(len(lambdas))  # original position of each model still in the stack
+    progress_so_far = _Progress.start(network, settings.max_epochs)
+    common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
     epoch = 0
     for epoch in progress(range(1, settings.max_epochs + 1), total=settings.max_epochs, description=description):
-        strengths, layers = all_strengths[alive], penalised_layers(network, groups, settings)
-
-        def penalties(layers=layers, strengths=strengths) -> torch.Tensor:
-            return sum(penalty_value(penalty, w, strengths, g, settings.l1_ratio) for w, g in layers)
-
-        permutations = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
-        orders = permutations[all_seed_slots[alive.numpy()]]  # (models alive, samples)
-        epoch_loss = torch.zeros(len(alive))
-        for start in range(0, n_train, batch_size):
-            batch = orders[:, start : start + batch_size]
-            losses = task.losses(network(x_train[batch]), y_train[batch]).mean(dim=1)  # (models alive,)
-            objective = losses + penalties() if settings.mode == "subgradient" else losses
-            optimizer.zero_grad(set_to_none=True)
-            objective.sum().backward()
-            optimizer.step()
-            if settings.mode == "proximal":
-                with torch.no_grad():
-                    for weight, layer_groups in layers:
-                        step = _proximal_step(optimizer, weight, strengths, settings)
-                        weight.copy_(proximal(penalty, weight, step, layer_groups, settings.l1_ratio))
-            epoch_loss += losses.detach() * batch.shape[1] / n_train
+        permutations = torch.stack([torch.randperm(len(y_train), generator=g) for g in generators])
+        orders = permutations[seed_slots[alive.numpy()]]  # (models alive, samples)
+        epoch_loss = _train_epoch(network, optimizer, x_train, y_train, orders, lambdas=all_lambdas[alive], **common)
         with torch.no_grad():
-            validation_objective = task.losses(network(x_val), y_val).mean(dim=1) + penalties()
-            if settings.patience:
-                improved = validation_objective < best_objective[alive] - 1e-7
-            else:  # no early stopping: every epoch replaces the kept state, so the last one is returned
-                improved = torch.ones(len(alive), dtype=torch.bool)
-            for best, parameter in zip(best_state, network.parameters(), strict=True):
-                best[alive[improved]] = parameter[improved]
-        best_objective[alive[improved]] = validation_objective[improved]
-        best_epoch[alive[improved].numpy()] = epoch
-        stale[alive] = torch.where(improved, 0, stale[alive] + 1)
-        validation_history[epoch - 1, alive.numpy()] = validation_objective.numpy()
-        train_history[epoch - 1, alive.numpy()] = epoch_loss.numpy()
-        if settings.snapshot_every and (epoch == 1 or epoch % settings.snapshot_every == 0):
-            snapshot = np.full((n_models, *network.first_layer.shape[1:]), np.nan, dtype=np.float32)
-            snapshot[alive.numpy()] = network.first_layer.detach().numpy()
-            snapshots[epoch] = snapshot
+            layers = penalised_layers(network, groups, settings)
+            validation_objective = task.losses(network(x_val), y_val).mean(dim=1) + _total_penalty(
+                penalty, layers, all_lambdas[alive], settings.l1_ratio
+            )
+        progress_so_far.record(epoch, alive, network, validation_objective, epoch_loss, settings)
         if settings.patience:
-            still = stale[alive] < settings.patience
+            still = progress_so_far.stale[alive] < settings.patience
             if not still.any():
                 log.debug("%s: every model stopped early by epoch %d", description, epoch)
                 break
@@ -250,11 +304,9 @@ def fit_stack(
                 keep = torch.nonzero(still).flatten()
                 optimizer = _keep_models(network, optimizer, keep, settings)
                 alive = alive[keep]
-    network = StackedMLP(x_train.shape[1], settings.hidden_layers, seeds, task.n_outputs)
-    with torch.no_grad():
-        for best, parameter in zip(best_state, network.parameters(), strict=True):
-            parameter.copy_(best)
-    return StackFit(network, best_epoch, validation_history[:epoch], train_history[:epoch], snapshots)
+    best = _stack(x_train.shape[1], seeds, task, settings, progress_so_far.best_state)
+    return StackFit(best, progress_so_far.best_epoch, progress_so_far.validation[:epoch],
+                    progress_so_far.train[:epoch], progress_so_far.snapshots)  # fmt: skip
 
 
 @dataclass
@@ -307,6 +359,15 @@ def _all_empty(points: list[PathPoint]) -> bool:
     return all((p.first_layer == 0).all() for p in points)
 
 
+@dataclass
+class LambdaPath:
+    """Every network of a lambda path: the strengths trained (increasing; one 0 for no penalty) and one
+    point per (lambda, seed)."""
+
+    lambdas: np.ndarray
+    points: list[PathPoint]
+
+
 def fit_path(
     x: dict[str, torch.Tensor],
     y: dict[str, torch.Tensor],
@@ -316,54 +377,81 @@ def fit_path(
     groups: Groups,
     seeds: list[int],
     settings: TrainSettings,
-) -> list[PathPoint]:
-    """Train the lambda path of every seed (see the module doc); one point per (lambda, seed)."""
-    common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
-    data = (x["train"], y["train"], x["validation"], y["validation"])
-    if penalty == "none":
-        fit = fit_stack(*data, lambdas=np.zeros(len(seeds)), seeds=np.asarray(seeds), **common, description="training")
-        return _points(fit, task, x, np.zeros(len(seeds)), seeds)
-    top = settings.lambda_max or lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings)
-    grid = np.geomspace(top * settings.lambda_min_ratio, top, settings.n_lambdas)  # increasing
-    # Only proximal steps give exact zeros, and L2's never do: only then can the path end at an empty layer.
-    must_empty = settings.lambda_max is None and settings.mode == "proximal" and penalty != "l2"
-    if not settings.warm_start:
-        for _ in range(COLD_GRID_RAISES + 1):
-            lambdas, grid_seeds = np.tile(grid, len(seeds)), np.repeat(seeds, len(grid))
-            log.info(
-                "%s: %d lambdas x %d seeds in one batch, lambda %.3g .. %.3g",
-                penalty,
-                len(grid),
-                len(seeds),
-                grid[0],
-                grid[-1],
-            )
-            fit = fit_stack(*data, lambdas=lambdas, seeds=grid_seeds, **common, description=f"training {penalty}")
-            points = _points(fit, task, x, lambdas, grid_seeds)
-            if not must_empty or _all_empty([p for p in points if p.lambda_ == grid[-1]]):
-                return points
-            grid = grid * 4
-        log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, grid[-1] / 4)
-        return points
+    lambdas: np.ndarray | None = None,
+) -> LambdaPath:
+    """Train the lambda path of every seed (see the module doc).
 
+    Without ``lambdas`` the grid runs from lambda_max x lambda_min_ratio up to lambda_max and is raised
+    until every first layer is empty where the penalty can empty it; ``lambdas`` (increasing) trains
+    exactly that grid instead.
+    """
+    common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
+    if penalty == "none":
+        no_penalty = np.zeros(len(seeds))
+        fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=no_penalty,
+                        seeds=np.asarray(seeds), **common, description="training")  # fmt: skip
+        return LambdaPath(np.zeros(1), _points(fit, task, x, no_penalty, seeds))
+    if lambdas is None:
+        top = settings.lambda_max or lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings)
+        grid = np.geomspace(top * settings.lambda_min_ratio, top, settings.n_lambdas)  # increasing
+        # Only proximal steps give exact zeros, and L2's never do: only then can the path end at an empty layer.
+        must_empty = settings.lambda_max is None and settings.mode == "proximal" and penalty != "l2"
+    else:
+        grid, must_empty = np.asarray(lambdas, dtype=float), False
+    path = _warm_path if settings.warm_start else _cold_path
+    return path(x, y, grid, must_empty, seeds=seeds, **common)
+
+
+def _cold_path(x, y, grid: np.ndarray, must_empty: bool, *, seeds, task, penalty, groups, settings) -> LambdaPath:
+    """All (lambda, seed) networks from their seeds' initialisation in one batch; the grid is raised
+    fourfold (at most ``COLD_GRID_RAISES`` times) while ``must_empty`` and its top keeps inputs."""
+    data = (x["train"], y["train"], x["validation"], y["validation"])
+    for _ in range(COLD_GRID_RAISES + 1):
+        lambdas, grid_seeds = np.tile(grid, len(seeds)), np.repeat(seeds, len(grid))
+        log.info("%s: %d lambdas x %d seeds in one batch, lambda %.3g .. %.3g", penalty, len(grid), len(seeds),
+                 grid[0], grid[-1])  # fmt: skip
+        fit = fit_stack(*data, lambdas=lambdas, seeds=grid_seeds, task=task, penalty=penalty, groups=groups,
+                        settings=settings, description=f"training {penalty}")  # fmt: skip
+        path = LambdaPath(grid, _points(fit, task, x, lambdas, grid_seeds))
+        if not must_empty or _all_empty([p for p in path.points if p.lambda_ == grid[-1]]):
+            return path
+        grid = grid * 4
+    log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, path.lambdas[-1])
+    return path
+
+
+def _warm_path(x, y, grid: np.ndarray, must_empty: bool, *, seeds, task, penalty, groups, settings) -> LambdaPath:
+    """Every seed from the smallest lambda up, each lambda starting from the previous solution; beyond the
+    grid, lambda keeps growing by the grid's ratio while ``must_empty`` and a first layer keeps inputs."""
+    data = (x["train"], y["train"], x["validation"], y["validation"])
     factor = grid[1] / grid[0] if len(grid) > 1 else 2.0
-    points, state, lambda_ = [], None, grid[0]
+    points, trained, state, lambda_ = [], [], None, grid[0]
     log.info("%s: warm-start path over %d seeds from lambda %.3g up", penalty, len(seeds), grid[0])
-    for step in range(settings.n_lambdas + MAX_PATH_EXTENSION):
+    for step in range(len(grid) + MAX_PATH_EXTENSION):
         lambda_ = grid[step] if step < len(grid) else lambda_ * factor
         lambdas = np.full(len(seeds), lambda_)
-        fit = fit_stack(*data, lambdas=lambdas, seeds=np.asarray(seeds), initial=state, **common,
-                        description=f"training {penalty} lambda {lambda_:.3g}")  # fmt: skip
+        fit = fit_stack(
+            *data,
+            lambdas=lambdas,
+            seeds=np.asarray(seeds),
+            initial=state,
+            task=task,
+            penalty=penalty,
+            groups=groups,
+            settings=settings,
+            description=f"training {penalty} lambda {lambda_:.3g}",
+        )
         stage = _points(fit, task, x, lambdas, seeds)
         points += stage
+        trained.append(lambda_)
         state = [p.detach().clone() for p in fit.network.parameters()]
         if step >= len(grid) - 1 and (not must_empty or _all_empty(stage)):
             break
     else:
         log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, lambda_)
-    if len(points) > len(grid) * len(seeds):
+    if len(trained) > len(grid):
         log.info("%s: path extended to lambda %.3g to reach an empty first layer", penalty, lambda_)
-    return points
+    return LambdaPath(np.asarray(trained), points)
 
 
 def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
@@ -405,39 +493,43 @@ class SeedResult:
 def refit_frequencies(
     x: dict[str, torch.Tensor],
     y: dict[str, torch.Tensor],
+    path_lambdas: np.ndarray,
+    chosen: dict[int, float],
     *,
     task: Task,
     penalty: str,
     groups: Groups,
     variable_of: pd.Series,
-    seeds: list[int],
-    chosen: list[float],
-    path_lambdas: np.ndarray,
     settings: TrainSettings,
 ) -> dict[int, pd.Series]:
     """Stability selection (Meinshausen & Buehlmann 2010) of each seed's chosen network.
 
     Repeats the training procedure on ``settings.stability_refits`` random halves of the training
     samples (drawn without replacement, the same halves for every seed and penalty; early stopping on
-    the whole validation set): the lambda path over the original ``path_lambdas`` up to the largest
-    chosen lambda, warm-started as configured. Returns, per seed, the share of refits whose network at
-    the seed's ``chosen`` lambda keeps each input variable (a Series indexed by variable, in input order).
+    the whole validation set): the path over ``path_lambdas`` (the original path's) up to the largest
+    chosen lambda, warm-started as configured. ``chosen`` maps each seed to its chosen lambda. Returns,
+    per seed, the share of refits whose network at that lambda keeps each input variable (a Series
+    indexed by variable, in input order).
     """
-    path_lambdas = np.sort(np.asarray(path_lambdas))
-    needed = path_lambdas[path_lambdas <= max(chosen) * (1 + 1e-9)]
-    path_settings = {"lambda_max": float(needed[-1]), "lambda_min_ratio": float(needed[0] / needed[-1]),
-                     "n_lambdas": len(needed)}  # fmt: skip
-    refit_settings = settings if penalty == "none" else replace(settings, **path_settings)
+    needed = path_lambdas[path_lambdas <= max(chosen.values())]
     n_train = len(y["train"])
-    rng = np.random.default_rng([*seeds, n_train])
-    kept = {seed: pd.Series(0.0, index=variable_of.unique()) for seed in seeds}
+    rng = np.random.default_rng([*chosen, n_train])
+    kept = {seed: pd.Series(0.0, index=variable_of.unique()) for seed in chosen}
     refits = range(settings.stability_refits)
     for _ in progress(refits, total=len(refits), description=f"stability refits {penalty}"):
         half = torch.as_tensor(np.sort(rng.choice(n_train, n_train // 2, replace=False)))
-        points = fit_path({**x, "train": x["train"][half]}, {**y, "train": y["train"][half]}, task=task,
-                          penalty=penalty, groups=groups, seeds=seeds, settings=refit_settings)  # fmt: skip
-        for seed, lambda_ in zip(seeds, chosen, strict=True):
-            point = next(p for p in points if p.seed == seed and np.isclose(p.lambda_, lambda_, rtol=1e-6, atol=0))
+        path = fit_path(
+            {**x, "train": x["train"][half]},
+            {**y, "train": y["train"][half]},
+            task=task,
+            penalty=penalty,
+            groups=groups,
+            seeds=list(chosen),
+            settings=settings,
+            lambdas=needed,
+        )
+        for seed, lambda_ in chosen.items():
+            point = next(p for p in path.points if p.seed == seed and p.lambda_ == lambda_)
             layer = pd.DataFrame(point.first_layer, index=variable_of.index)
             kept[seed][selected_variables(layer, variable_of)] += 1
     return {seed: counts / len(refits) for seed, counts in kept.items()}
@@ -460,6 +552,34 @@ def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_o
     }
 
 
+def _seed_result(seed: int, points: list[PathPoint], task: Task, y_validation: np.ndarray, variable_of: pd.Series,
+                 settings: TrainSettings) -> SeedResult:  # fmt: skip
+    """One seed's path table (largest lambda first) and the network chosen from it on the validation set."""
+    own = sorted((p for p in points if p.seed == seed), key=lambda p: -p.lambda_)
+    path = pd.DataFrame([_path_row(p, task, y_validation, variable_of, settings.zero_threshold) for p in own])
+    chosen = choose_lambda(path, settings.selection_metric, settings.lambda_rule)
+    path["chosen"] = path.index == chosen
+    point = own[chosen]
+    hidden_names = [f"hidden_{h}" for h in range(point.first_layer.shape[1])]
+    first_layer = pd.DataFrame(point.first_layer, index=pd.Index(variable_of.index, name="input"),
+                               columns=hidden_names)  # fmt: skip
+    n_layers = len(settings.hidden_layers) + 1
+    return SeedResult(
+        seed=int(seed),
+        lambda_=point.lambda_,
+        best_epoch=point.best_epoch,
+        first_layer=first_layer,
+        selected=selected_variables(first_layer, variable_of),
+        selected_above_threshold=selected_variables(first_layer, variable_of, settings.zero_threshold),
+        n_dead_units=dead_units([w.numpy() for w in point.parameters[:n_layers]]),
+        path=path,
+        predictions=point.predictions,
+        parameters=point.parameters,
+        history=point.history,
+        snapshots=point.snapshots,
+    )
+
+
 def fit_penalty(
     tables: dict[str, pd.DataFrame],
     columns: pd.DataFrame,
@@ -475,7 +595,6 @@ def fit_penalty(
     ``tables`` maps train/validation/test to frames with the outcome and the input ``columns``
     (metadata rows: column, variable); returns one result per seed, in the order of ``seeds``.
     """
-    settings.validate()
     if not seeds:
         raise RiataError("train: at least one seed is needed")
     if penalty not in PENALTIES:
@@ -490,40 +609,20 @@ def fit_penalty(
     groups = Groups.from_labels(variable_of.tolist())
     x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
     y = {split: task.target_tensor(t[outcome].to_numpy()) for split, t in tables.items()}
-    points = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
-
-    y_validation = y["validation"].numpy()
-    hidden_names = [f"hidden_{h}" for h in range(points[0].first_layer.shape[1])]
-    results = []
-    for seed in seeds:
-        own = sorted((p for p in points if p.seed == seed), key=lambda p: -p.lambda_)
-        path = pd.DataFrame([_path_row(p, task, y_validation, variable_of, settings.zero_threshold) for p in own])
-        chosen = choose_lambda(path, settings.selection_metric, settings.lambda_rule)
-        path["chosen"] = path.index == chosen
-        point = own[chosen]
-        first_layer = pd.DataFrame(point.first_layer, index=pd.Index(names, name="input"), columns=hidden_names)
-        n_layers = len(settings.hidden_layers) + 1
-        results.append(
-            SeedResult(
-                seed=int(seed),
-                lambda_=point.lambda_,
-                best_epoch=point.best_epoch,
-                first_layer=first_layer,
-                selected=selected_variables(first_layer, variable_of),
-                selected_above_threshold=selected_variables(first_layer, variable_of, settings.zero_threshold),
-                n_dead_units=dead_units([w.numpy() for w in point.parameters[:n_layers]]),
-                path=path,
-                predictions=point.predictions,
-                parameters=point.parameters,
-                history=point.history,
-                snapshots=point.snapshots,
-            )
-        )
+    path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
+    results = [_seed_result(seed, path.points, task, y["validation"].numpy(), variable_of, settings) for seed in seeds]
     if settings.stability_refits:
-        path_lambdas = results[0].path["lambda"].to_numpy()
-        frequencies = refit_frequencies(x, y, task=task, penalty=penalty, groups=groups, variable_of=variable_of,
-                                        seeds=seeds, chosen=[r.lambda_ for r in results], path_lambdas=path_lambdas,
-                                        settings=settings)  # fmt: skip
+        frequencies = refit_frequencies(
+            x,
+            y,
+            path.lambdas,
+            {r.seed: r.lambda_ for r in results},
+            task=task,
+            penalty=penalty,
+            groups=groups,
+            variable_of=variable_of,
+            settings=settings,
+        )
         for result in results:
             result.refit_frequency = frequencies[result.seed]
     return results

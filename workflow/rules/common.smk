@@ -1,24 +1,22 @@
-# Configuration, validated once against the schema (which also fills in defaults), and the helpers
-# that rules use to name their files and options. No logic about the science lives here: every rule
+# Configuration, validated once against the schema of riata.settings (which also fills in defaults),
+# and the helpers that rules use to name their files and options. No logic about the science lives here: every rule
 # calls a `riata` verb whose code is in src/riata and tested without Snakemake.
 import os
 import shlex
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
-from riata.config import load_schema, validate_config
+from riata.commands import compare, config_options, figures, heatmaps, snps
+from riata.config import uses_genotypes, validate_config
 from riata.errors import RiataError
+from riata.io.results import FEATURE_FILES, SEED_FILES
 
-# riata's check first: it names the key at fault and the nearest valid key for a misspelt one.
+# Validated once, with riata's own check (the schema derives from riata.settings): it names the key at
+# fault and the nearest valid key for a misspelt one, and fills in every default.
 try:
-    validate_config(
-        config,
-        schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")),
-    )
+    config.update(validate_config(config))
 except RiataError as error:
     raise WorkflowError(f"ERROR: {error}") from None
-validate(config, schema="../schemas/config.schema.yaml")
 
 # conda users (--use-conda): envs/riata.yaml installs riata from this checkout through this variable.
 os.environ.setdefault("RIATA_SOURCE", str(Path(workflow.basedir)))
@@ -33,19 +31,7 @@ TRAINING = config["training"]
 FEATURE_SETS = TRAINING["feature_sets"]
 PENALTIES = TRAINING["penalties"]
 SEEDS = TRAINING["seeds"]
-USES_GENOTYPES = any(fs in ("genetic", "clinical_genetic") for fs in FEATURE_SETS)
-# The files `riata train` writes per seed (riata.steps.SEED_FILES; a test checks they agree).
-SEED_FILES = [
-    "metrics.tsv",
-    "first_layer.tsv",
-    "path.tsv",
-    "predictions.tsv",
-    "model.pt",
-    "training.tsv",
-    "first_layer_epochs.tsv",
-    "first_layer.png",
-    "stability_refits.tsv",
-]
+USES_GENOTYPES = uses_genotypes(config)
 HEATMAP_FEATURE_SET = (
     "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
 )
@@ -58,20 +44,9 @@ wildcard_constraints:
     penalty="|".join(PENALTIES),
 
 
-def options(settings, names):
-    """`--name value` options for settings keys: lists give several values, booleans --name or
-    --no-name, None is left out."""
-    words = []
-    for name in names:
-        value, option = settings[name], name.replace("_", "-")
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            words.append(f"--{option}" if value else f"--no-{option}")
-            continue
-        words.append(f"--{option}")
-        words.extend(str(v) for v in (value if isinstance(value, list) else [value]))
-    return " ".join(shlex.quote(word) for word in words)
+def verb_options(verb):
+    """Options for `riata <verb>`, from the config: every setting the verb takes."""
+    return config_options(verb, config)
 
 
 def clinical_table():
@@ -114,12 +89,10 @@ def genotype_files():
     return multiext(genotype_prefix(), ".bed", ".bim", ".fam")
 
 
-def clinical_options():
-    clinical = config["clinical"]
-    return options(
-        clinical,
-        ["id_column", "outcome", "outcome_type", "positive_label", "fid_column"],
-    )
+def genotype_option(wildcards, input):
+    """``--genotypes PREFIX`` from the rule's ``fam`` input, or nothing when there is none."""
+    fams = [input.fam] if isinstance(input.fam, str) else list(input.fam)
+    return f"--genotypes {shlex.quote(os.path.splitext(fams[0])[0])}" if fams else ""
 
 
 def fid_option():
@@ -129,27 +102,6 @@ def fid_option():
 def analysis_split():
     """The split after sample QC when genotypes are used, else the split itself."""
     return f"{RESULTS}/qc/split.tsv" if USES_GENOTYPES else f"{RESULTS}/split.tsv"
-
-
-def covariate_options():
-    names = ["numeric", "categorical", "numeric_imputation", "categorical_imputation"]
-    return options(config["clinical"], names)
-
-
-def section_options(section, exclude=()):
-    """Options for every key of a config section, in sorted order: reordering a config file (or
-    defaults filled in by the schema) leaves a rule's parameters, and so Snakemake's rerun decision,
-    unchanged."""
-    settings = config[section]
-    return options(settings, sorted(k for k in settings if k not in exclude))
-
-
-def simulate_options():
-    return section_options("simulate", exclude=("enabled",))
-
-
-def train_options():
-    return section_options("training", exclude=("feature_sets", "penalties"))
 
 
 def feature_inputs():
@@ -194,70 +146,50 @@ def models_folder_of_output(wildcards, output):
     return os.path.dirname(os.path.dirname(output[0]))
 
 
-def model_files(feature_set, penalty, name):
-    return [
-        f"{RESULTS}/models/{feature_set}/{penalty}/seed{seed}/{name}" for seed in SEEDS
-    ]
+def model_dir(feature_set, penalty, seed):
+    return f"{RESULTS}/models/{feature_set}/{penalty}/seed{seed}"
 
 
-def all_metrics():
-    return [
-        m
-        for fs in FEATURE_SETS
-        for p in PENALTIES
-        for m in model_files(fs, p, "metrics.tsv")
-    ]
+def files_in(folders, names):
+    """Every file ``names`` of every folder: what a verb given the folders reads."""
+    return [f"{folder}/{name}" for folder in folders for name in names]
 
 
-def heatmap_inputs():
-    """First layers of the heat map panels: each penalty's first seed, then group lasso's second seed."""
-    panels = [
-        model_files(HEATMAP_FEATURE_SET, p, "first_layer.tsv")[0] for p in PENALTIES
-    ]
-    if "group_lasso" in PENALTIES and len(SEEDS) > 1:
-        panels.append(
-            model_files(HEATMAP_FEATURE_SET, "group_lasso", "first_layer.tsv")[1]
-        )
-    return panels
-
-
-def figure_inputs():
-    """Training curves and paths of each penalty's first seed (heat map feature set), and stability."""
-    return {
-        "models": [
-            model_files(HEATMAP_FEATURE_SET, p, "path.tsv")[0] for p in PENALTIES
-        ],
-        "training": [
-            model_files(HEATMAP_FEATURE_SET, p, "training.tsv")[0] for p in PENALTIES
-        ],
-        "weights": model_files(
-            HEATMAP_FEATURE_SET, WEIGHTS_PENALTY, "first_layer_epochs.tsv"
-        )[0],
-        "stability": f"{RESULTS}/stability.tsv",
-    }
-
-
-def model_dirs_of(wildcards, input):
-    return " ".join(shlex.quote(os.path.dirname(path)) for path in input.models)
-
-
-def weights_dir_of(wildcards, input):
-    return os.path.dirname(input.weights)
+def features_files(which):
+    """Files of the features folder, by their keys in riata.io.results.FEATURE_FILES."""
+    return [f"{RESULTS}/features/{FEATURE_FILES[key]}" for key in which]
 
 
 GENETIC_FEATURE_SETS = [
     fs for fs in FEATURE_SETS if fs in ("genetic", "clinical_genetic")
 ]
 WEIGHTS_PENALTY = "group_lasso" if "group_lasso" in PENALTIES else PENALTIES[-1]
+ALL_MODELS = [
+    model_dir(fs, p, s) for fs in FEATURE_SETS for p in PENALTIES for s in SEEDS
+]
+# Figures: each penalty's first seed of the heat map feature set; the heat maps add group lasso's
+# second seed, and the weights over epochs are group lasso's (or the last penalty's) first seed.
+FIGURE_MODELS = [model_dir(HEATMAP_FEATURE_SET, p, SEEDS[0]) for p in PENALTIES]
+HEATMAP_MODELS = FIGURE_MODELS + (
+    [model_dir(HEATMAP_FEATURE_SET, "group_lasso", SEEDS[1])]
+    if "group_lasso" in PENALTIES and len(SEEDS) > 1
+    else []
+)
+WEIGHTS_MODEL = model_dir(HEATMAP_FEATURE_SET, WEIGHTS_PENALTY, SEEDS[0])
+# SNP importance: the first seed of every penalty of the models with genetic inputs.
+SNP_MODELS = [
+    model_dir(fs, p, SEEDS[0]) for fs in GENETIC_FEATURE_SETS for p in PENALTIES
+]
 
 
-def snp_inputs():
-    """First layers (first seed, every penalty) of the models with genetic inputs."""
-    return [
-        model_files(fs, p, "first_layer.tsv")[0]
-        for fs in GENETIC_FEATURE_SETS
-        for p in PENALTIES
-    ]
+def model_dirs_of(wildcards, input):
+    """The model folders of a rule's ``models`` input files, in order, shell-quoted."""
+    folders = dict.fromkeys(os.path.dirname(path) for path in input.models)
+    return " ".join(shlex.quote(folder) for folder in folders)
+
+
+def weights_dir_of(wildcards, input):
+    return os.path.dirname(input.weights[0])
 
 
 def truth_file():

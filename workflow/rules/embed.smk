@@ -1,4 +1,5 @@
-# Genetic embedding: randomized PCA of standardized genotypes, fitted on training samples only.
+# Genetic embedding: principal components (or an autoencoder) of the standardized genotypes, fitted on
+# training samples only.
 
 
 rule embed:
@@ -19,11 +20,10 @@ rule embed:
     threads: 2
     params:
         prefix=genotype_prefix_of_input,
-        embedding=section_options("embedding"),
+        options=verb_options("embed"),
         qc=folder_of_input_qc,
         fid=fid_option(),
-        block=config["genotypes"]["block_variants"],
     shell:
-        "riata embed --genotypes {params.prefix:q} --qc {params.qc:q} {params.embedding} {params.fid}"
-        " --threads {threads} --block-variants {params.block} --out-components {output.components:q}"
+        "riata embed --genotypes {params.prefix:q} --qc {params.qc:q} {params.options} {params.fid}"
+        " --threads {threads} --out-components {output.components:q}"
         " --out-loadings {output.loadings:q} --out-eigenvalues {output.eigenvalues:q} 2> {log:q}"

@@ -14,16 +14,10 @@ rule split:
     conda:
         "../../envs/riata.yaml"
     params:
-        clinical=clinical_options(),
-        genotypes=(
-            f"--genotypes {shlex.quote(genotype_prefix())}" if USES_GENOTYPES else ""
-        ),
-        split=options(
-            config["split"], ["validation_share", "test_share", "seed", "min_matched"]
-        ),
+        genotypes=genotype_option,
+        options=verb_options("split"),
     shell:
-        "riata split --clinical {input.clinical:q} {params.clinical} {params.genotypes} {params.split}"
-        " --out {output:q} 2> {log:q}"
+        "riata split --clinical {input.clinical:q} {params.genotypes} {params.options} --out {output:q} 2> {log:q}"
 
 
 rule qc:
@@ -44,27 +38,19 @@ rule qc:
     threads: 2
     params:
         prefix=genotype_prefix_of_input,
-        qc=section_options("qc"),
+        options=verb_options("qc"),
         fid=fid_option(),
-        block=config["genotypes"]["block_variants"],
         out=folder_of_output,
     shell:
-        "riata qc --genotypes {params.prefix:q} --split {input.split:q} {params.qc} {params.fid} --threads {threads}"
-        " --block-variants {params.block} --out-dir {params.out:q} 2> {log:q}"
+        "riata qc --genotypes {params.prefix:q} --split {input.split:q} {params.options} {params.fid}"
+        " --threads {threads} --out-dir {params.out:q} 2> {log:q}"
 
 
 rule features:
     input:
         **feature_inputs(),
     output:
-        multiext(
-            f"{RESULTS}/features/",
-            "train.tsv",
-            "validation.tsv",
-            "test.tsv",
-            "columns.tsv",
-        ),
-        parameters=f"{RESULTS}/features/preprocessing.json",
+        features_files(FEATURE_FILES),
     log:
         f"{LOGS}/features.log",
     benchmark:
@@ -72,13 +58,12 @@ rule features:
     conda:
         "../../envs/riata.yaml"
     params:
-        clinical=clinical_options(),
-        covariates=covariate_options(),
         components=component_option,
+        options=verb_options("features"),
         out=folder_of_output,
     shell:
-        "riata features --clinical {input.clinical:q} {params.clinical} {params.covariates}"
-        " --split {input.split:q} {params.components} --out-dir {params.out:q} 2> {log:q}"
+        "riata features --clinical {input.clinical:q} --split {input.split:q} {params.components}"
+        " {params.options} --out-dir {params.out:q} 2> {log:q}"
 
 
 if not SIMULATED and GENOTYPE_FORMAT != "bed":

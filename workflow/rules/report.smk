@@ -3,10 +3,8 @@
 
 rule compare:
     input:
-        metrics=all_metrics(),
-        predictions=[m.replace("metrics.tsv", "predictions.tsv") for m in all_metrics()],
-        refits=[m.replace("metrics.tsv", "stability_refits.tsv") for m in all_metrics()],
-        features=multiext(f"{RESULTS}/features/", "columns.tsv", "preprocessing.json"),
+        models=files_in(ALL_MODELS, compare.MODEL_FILES),
+        features=features_files(compare.FEATURE_FILES),
         truth=truth_file(),
     output:
         tsv=report(
@@ -36,6 +34,7 @@ rule compare:
     conda:
         "../../envs/riata.yaml"
     params:
+        models=model_dirs_of,
         features=folder_of_input_features,
         truth=truth_option,
         out_truth=(
@@ -44,13 +43,13 @@ rule compare:
             else ""
         ),
     shell:
-        "riata compare {input.metrics:q} --features {params.features:q} {params.truth} --out-tsv {output.tsv:q}"
+        "riata compare {params.models} --features {params.features:q} {params.truth} --out-tsv {output.tsv:q}"
         " --out-md {output.md:q} --out-stability {output.stability:q} {params.out_truth} 2> {log:q}"
 
 
 rule heatmaps:
     input:
-        heatmap_inputs(),
+        models=files_in(HEATMAP_MODELS, heatmaps.MODEL_FILES),
     output:
         png=report(
             f"{RESULTS}/figures/heatmaps.png",
@@ -64,13 +63,17 @@ rule heatmaps:
         f"{BENCHMARKS}/heatmaps.tsv"
     conda:
         "../../envs/riata.yaml"
+    params:
+        models=model_dirs_of,
     shell:
-        "riata heatmaps {input:q} --out-png {output.png:q} --out-svg {output.svg:q} 2> {log:q}"
+        "riata heatmaps {params.models} --out-png {output.png:q} --out-svg {output.svg:q} 2> {log:q}"
 
 
 rule figures:
     input:
-        **figure_inputs(),
+        models=files_in(FIGURE_MODELS, figures.MODEL_FILES),
+        weights=files_in([WEIGHTS_MODEL], figures.WEIGHTS_MODEL_FILES),
+        stability=f"{RESULTS}/stability.tsv",
     output:
         paths=report(
             f"{RESULTS}/figures/paths.png",
@@ -111,7 +114,7 @@ if USES_GENOTYPES and GENETIC_FEATURE_SETS:
 
     rule snps:
         input:
-            layers=snp_inputs(),
+            models=files_in(SNP_MODELS, snps.MODEL_FILES),
             loadings=f"{RESULTS}/embedding/loadings.parquet",
             truth=truth_file(),
         output:
@@ -141,6 +144,7 @@ if USES_GENOTYPES and GENETIC_FEATURE_SETS:
         conda:
             "../../envs/riata.yaml"
         params:
+            models=model_dirs_of,
             truth=truth_option,
             out_truth=(
                 f"--out-truth {shlex.quote(f'{RESULTS}/snp_truth.tsv')}"
@@ -148,5 +152,5 @@ if USES_GENOTYPES and GENETIC_FEATURE_SETS:
                 else ""
             ),
         shell:
-            "riata snps {input.layers:q} --loadings {input.loadings:q} {params.truth} --out-tsv {output.tsv:q}"
+            "riata snps {params.models} --loadings {input.loadings:q} {params.truth} --out-tsv {output.tsv:q}"
             " --out-png {output.png:q} {params.out_truth} 2> {log:q}"

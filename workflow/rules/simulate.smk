@@ -12,6 +12,6 @@ if SIMULATED:
             "../../envs/riata.yaml"
         params:
             out=folder_of_output,
-            options=simulate_options(),
+            options=verb_options("simulate"),
         shell:
             "riata simulate --out {params.out:q} {params.options} 2> {log:q}"

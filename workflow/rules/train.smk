@@ -3,13 +3,7 @@
 
 rule train:
     input:
-        multiext(
-            f"{RESULTS}/features/",
-            "train.tsv",
-            "validation.tsv",
-            "test.tsv",
-            "columns.tsv",
-        ),
+        features_files(FEATURE_FILES),
     output:
         [
             f"{RESULTS}/models/{{feature_set}}/{{penalty}}/seed{seed}/{name}"
@@ -27,7 +21,7 @@ rule train:
     params:
         features=folder_of_input,
         out=models_folder_of_output,
-        options=train_options(),
+        options=verb_options("train"),
     shell:
         "riata train --features {params.features:q} --feature-set {wildcards.feature_set} --penalty {wildcards.penalty}"
         " {params.options} --threads {threads} --out-dir {params.out:q} 2> {log:q}"

@@ -8,47 +8,18 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from riata.errors import RiataError
 from riata.io.tables import read_table
-from riata.settings import OUTCOME_TYPES
+from riata.settings import ClinicalSpec
 
 log = logging.getLogger("riata")
 
 OUTCOME = "outcome"  # name of the coded outcome column in every table riata writes
-
-
-@dataclass(frozen=True)
-class ClinicalSpec:
-    """Which columns of the clinical table mean what."""
-
-    id_column: str
-    outcome: str
-    numeric: list[str] = field(default_factory=list)
-    categorical: list[str] = field(default_factory=list)
-    positive_label: str = "1"
-    outcome_type: str = "binary"
-    fid_column: str | None = None  # when set, samples are keyed FID_IID, as the .fam with FID matching
-    missing: str = "impute"  # impute (fitted on training samples) or refuse
-    numeric_imputation: str = "median"  # or mean
-    categorical_imputation: str = "most_frequent"  # or missing_level
-
-    def __post_init__(self):
-        if self.outcome_type not in OUTCOME_TYPES:
-            raise RiataError(f"unknown outcome type {self.outcome_type!r}; choose from {', '.join(OUTCOME_TYPES)}")
-        choices = {"missing": ("impute", "refuse"), "numeric_imputation": ("median", "mean"),
-                   "categorical_imputation": ("most_frequent", "missing_level")}  # fmt: skip
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise RiataError(f"clinical: {name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
-
-    @property
-    def covariates(self) -> list[str]:
-        return [*self.numeric, *self.categorical]
 
 
 def _normalise_level(value: object) -> object:

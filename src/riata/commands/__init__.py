@@ -1,0 +1,44 @@
+"""The verbs of ``riata``, one module each, in pipeline order.
+
+Every command module has a docstring (its first line is the verb's help), ``register_arguments(parser)``
+(the verb's files and other arguments), ``CONFIG_OPTIONS`` (the config settings it takes, see
+:class:`riata.settings.Options`; :mod:`riata.cli` adds their options) and ``run(arguments)``: it reads
+the verb's inputs, calls the library and writes the outputs, and holds no science of its own. From the
+same ``CONFIG_OPTIONS``, :func:`config_options` gives a workflow rule the options to pass.
+"""
+
+from __future__ import annotations
+
+import shlex
+from types import ModuleType
+
+from riata.commands import (
+    check,
+    compare,
+    convert,
+    embed,
+    features,
+    figures,
+    heatmaps,
+    qc,
+    simulate,
+    snps,
+    split,
+    train,
+)
+
+COMMANDS: tuple[ModuleType, ...] = (
+    check, convert, simulate, split, qc, embed, features, train, compare, figures, snps, heatmaps,
+)  # fmt: skip
+
+
+def verb_of(command: ModuleType) -> str:
+    return command.__name__.rsplit(".", 1)[-1]
+
+
+def config_options(verb: str, config: dict) -> str:
+    """The options a workflow rule passes to ``riata <verb>``: every setting the verb takes, from the
+    (validated) config, shell-quoted."""
+    command = next(c for c in COMMANDS if verb_of(c) == verb)
+    words = [word for options in command.CONFIG_OPTIONS for word in options.words(config[options.settings.section])]
+    return " ".join(shlex.quote(word) for word in words)

@@ -1,0 +1,58 @@
+"""Gather the trained models into the comparison table, selection stability and the check against a truth."""
+
+from __future__ import annotations
+
+import argparse
+
+from riata.commands.common import add_model_arguments
+
+CONFIG_OPTIONS = ()
+MODEL_FILES = ("metrics.tsv", "predictions.tsv", "stability_refits.tsv")
+FEATURE_FILES = ("columns", "parameters")
+
+
+def register_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser, MODEL_FILES, "one row each")
+    parser.add_argument(
+        "--features",
+        required=True,
+        help="folder written by `riata features` (reads columns.tsv and preprocessing.json)",
+    )
+    parser.add_argument("--truth", help="truth.tsv of a simulated cohort: check selections against it")
+    parser.add_argument("--out-tsv", required=True, help="comparison.tsv to write")
+    parser.add_argument("--out-md", required=True, help="comparison.md to write")
+    parser.add_argument("--out-stability", required=True, help="stability.tsv to write")
+    parser.add_argument("--out-truth", help="truth_check.tsv to write (with --truth)")
+
+
+def run(arguments: argparse.Namespace) -> None:
+    """comparison.tsv (with each model's paired difference from the clinical-only unpenalised baseline),
+    stability.tsv, truth_check.tsv and a readable comparison.md."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from riata.io.results import read_features, read_metrics_table, read_refit_frequencies, read_test_predictions
+    from riata.io.tables import atomic_outputs, read_table
+    from riata.report import against_baseline, comparison_markdown, order_comparison, stability_table, truth_table
+    from riata.tasks import Task
+
+    _, columns, parameters = read_features(arguments.features, tables=False)
+    outcome = parameters["outcome"]
+    task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2))
+    tables = [read_metrics_table(model_dir) for model_dir in arguments.models]  # one row each
+    models = [(Path(model_dir), table.iloc[0]) for model_dir, table in zip(arguments.models, tables, strict=True)]
+    comparison = order_comparison(pd.concat(tables, ignore_index=True))
+    predictions = {(m["feature_set"], m["penalty"], m["seed"]): read_test_predictions(model_dir)
+                   for model_dir, m in models}  # fmt: skip
+    comparison = against_baseline(comparison, predictions, task)
+    refits = pd.concat([read_refit_frequencies(model_dir, m) for model_dir, m in models], ignore_index=True)
+    stability = stability_table(comparison, columns, refits)
+    truth = truth_table(comparison, columns, read_table(arguments.truth)) if arguments.truth else None
+    outputs = [arguments.out_tsv, arguments.out_md, arguments.out_stability]
+    with atomic_outputs(outputs + ([arguments.out_truth] if truth is not None else [])) as paths:
+        comparison.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")
+        paths[1].write_text(comparison_markdown(comparison, stability, truth))
+        stability.to_csv(paths[2], sep="\t", index=False, float_format="%.4g")
+        if truth is not None:
+            truth.to_csv(paths[3], sep="\t", index=False, float_format="%.4g")

@@ -1,0 +1,201 @@
+"""riata's own result files: every reader and writer of the tables the verbs pass to each other.
+
+``split.tsv`` (sample_id, split), the QC folder, the embedding's components and spectrum, the features
+folder (design tables per split, column metadata, fitted preprocessing) and each trained model's folder
+(``seed<N>/``: :data:`SEED_FILES`). Writers take temporary paths from
+:func:`riata.io.tables.atomic_outputs`, or write atomically themselves, so a failed step leaves nothing
+that looks finished. The per-variant loadings have their own module, :mod:`riata.io.loadings`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from riata.errors import RiataError
+from riata.io.clinical import OUTCOME
+from riata.io.tables import atomic_outputs, read_table
+from riata.settings import SPLITS
+
+if TYPE_CHECKING:
+    from riata.features import DesignMatrices
+    from riata.qc import QcResult
+    from riata.tasks import Task
+    from riata.train import SeedResult
+
+QC_FILES = ("samples.tsv", "variants.tsv", "summary.tsv", "split.tsv")
+FEATURE_FILES = {**{split: f"{split}.tsv" for split in SPLITS}, "columns": "columns.tsv",
+                 "parameters": "preprocessing.json"}  # fmt: skip
+SEED_FILES = (
+    "metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt", "training.tsv",
+    "first_layer_epochs.tsv", "first_layer.png", "stability_refits.tsv",
+)  # fmt: skip
+
+
+def read_split(path: str | Path) -> pd.Series:
+    """split.tsv as a Series: sample id -> train/validation/test."""
+    table = read_table(path, dtype={"sample_id": str})
+    if list(table.columns[:2]) != ["sample_id", "split"] or not table["split"].isin(SPLITS).all():
+        raise RiataError(f"{path}: not a riata split table (columns sample_id, split)")
+    return table.set_index("sample_id")["split"]
+
+
+def write_split(split: pd.Series, path: str | Path) -> None:
+    """A Series sample id -> split name as split.tsv (a path of its own, or a temporary one)."""
+    split.rename_axis("sample_id").rename("split").reset_index().to_csv(path, sep="\t", index=False)
+
+
+def write_qc(result: QcResult, out_dir: str | Path) -> None:
+    """samples.tsv, variants.tsv, summary.tsv and split.tsv (the split without failing samples)."""
+    with atomic_outputs([Path(out_dir) / name for name in QC_FILES]) as (samples, variants, summary, kept):
+        result.samples.to_csv(samples, sep="\t", index=False, float_format="%.6g")
+        result.variants.to_csv(variants, sep="\t", index=False, float_format="%.6g")
+        result.summary.to_csv(summary, sep="\t", index=False)
+        write_split(result.split, kept)
+
+
+def read_variant_statistics(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Columns of QC's variants.tsv, one row per .bim variant."""
+    return read_table(path, usecols=columns)
+
+
+def write_components(path: Path, sample_ids: np.ndarray, splits: np.ndarray, scores: np.ndarray,
+                     names: list[str]) -> None:  # fmt: skip
+    """components.tsv: sample_id, split, then one column per component (scores: samples x components)."""
+    components = pd.DataFrame(scores, columns=names)
+    components.insert(0, "split", splits)
+    components.insert(0, "sample_id", sample_ids)
+    components.to_csv(path, sep="\t", index=False, float_format="%.7g")
+
+
+def read_components(path: str | Path) -> pd.DataFrame:
+    """The embedding's components: samples (index sample_id) x components."""
+    return read_table(path, dtype={"sample_id": str}).set_index("sample_id").drop(columns="split")
+
+
+def write_spectrum(path: Path, names: list[str], spectrum: dict[str, np.ndarray]) -> None:
+    """eigenvalues.tsv: one row per component, one column per quantity (e.g. eigenvalue)."""
+    pd.DataFrame({"component": names, **spectrum}).to_csv(path, sep="\t", index=False, float_format="%.7g")
+
+
+def write_features(design: DesignMatrices, out_dir: str | Path) -> None:
+    """The design tables per split, the column metadata and the fitted parameters."""
+    out = Path(out_dir)
+    with atomic_outputs([out / name for name in FEATURE_FILES.values()]) as paths:
+        path_of = dict(zip(FEATURE_FILES, paths, strict=True))
+        for split in SPLITS:
+            design.tables[split].to_csv(path_of[split], sep="\t", float_format="%.7g")
+        design.columns.to_csv(path_of["columns"], sep="\t", index=False)
+        path_of["parameters"].write_text(json.dumps(design.parameters, indent=2, sort_keys=True) + "\n")
+
+
+def read_features(
+    features_dir: str | Path, *, tables: bool = True
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
+    """Design tables per split (index sample id; none when ``tables`` is False), column metadata and
+    fitted parameters, as :func:`write_features` writes them."""
+    features_dir = Path(features_dir)
+    design = {
+        split: read_table(features_dir / FEATURE_FILES[split], dtype={"sample_id": str}).set_index("sample_id")
+        for split in (SPLITS if tables else ())
+    }
+    parameters = json.loads((features_dir / FEATURE_FILES["parameters"]).read_text())
+    return design, read_table(features_dir / FEATURE_FILES["columns"]), parameters
+
+
+def seed_directory(out_dir: str | Path, seed: int) -> Path:
+    return Path(out_dir) / f"seed{seed}"
+
+
+def predictions_table(tables: dict[str, pd.DataFrame], task: Task, classes: list[str],
+                      predictions: dict[str, np.ndarray]) -> pd.DataFrame:  # fmt: skip
+    """Validation and test predictions of one model: probabilities (classification) or values."""
+    parts = []
+    for split in ("validation", "test"):
+        prediction = predictions[split]
+        part = pd.DataFrame(
+            {"sample_id": tables[split].index, "split": split, OUTCOME: tables[split][OUTCOME].to_numpy()}
+        )
+        if task.kind == "binary":
+            part["probability"] = prediction
+        elif task.kind == "multiclass":
+            part["predicted"] = np.asarray(classes)[prediction.argmax(axis=1)]
+            for k, label in enumerate(classes):
+                part[f"probability:{label}"] = prediction[:, k]
+        else:
+            part["prediction"] = prediction
+        parts.append(part)
+    return pd.concat(parts)
+
+
+def read_test_predictions(model_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Test targets and predictions (probabilities or values) from a model's predictions.tsv."""
+    table = read_table(model_dir / "predictions.tsv")
+    test = table[table["split"] == "test"]
+    probabilities = [c for c in test.columns if c.startswith("probability:")]
+    if probabilities:
+        return test[OUTCOME].to_numpy(), test[probabilities].to_numpy()
+    value = "probability" if "probability" in test else "prediction"
+    return test[OUTCOME].to_numpy(), test[value].to_numpy()
+
+
+def epochs_table(snapshots: dict[int, np.ndarray], first_layer: pd.DataFrame) -> pd.DataFrame:
+    """First-layer snapshots in long-by-epoch form: epoch, input, one column per hidden unit."""
+    frames = [
+        pd.DataFrame(layer, columns=first_layer.columns).assign(epoch=epoch, input=first_layer.index)
+        for epoch, layer in sorted(snapshots.items())
+    ]
+    columns = ["epoch", "input", *first_layer.columns]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def write_seed_tables(paths: dict[str, Path], result: SeedResult, metrics: dict, predictions: pd.DataFrame,
+                      refits: int) -> None:  # fmt: skip
+    """The tables of one seed's model, each to its path in ``paths`` (keyed by :data:`SEED_FILES` name)."""
+    pd.DataFrame([metrics]).to_csv(paths["metrics.tsv"], sep="\t", index=False, float_format="%.6g")
+    result.first_layer.to_csv(paths["first_layer.tsv"], sep="\t", float_format="%.6g")
+    result.path.to_csv(paths["path.tsv"], sep="\t", index=False, float_format="%.6g")
+    predictions.to_csv(paths["predictions.tsv"], sep="\t", index=False, float_format="%.6g")
+    result.history.assign(best=result.history["epoch"] == result.best_epoch).to_csv(
+        paths["training.tsv"], sep="\t", index=False, float_format="%.6g"
+    )
+    epochs_table(result.snapshots, result.first_layer).to_csv(
+        paths["first_layer_epochs.tsv"], sep="\t", index=False, float_format="%.6g"
+    )
+    pd.DataFrame(
+        {"variable": result.refit_frequency.index, "refits": refits,
+         "refit_frequency": result.refit_frequency.to_numpy()}
+    ).to_csv(paths["stability_refits.tsv"], sep="\t", index=False, float_format="%.4g")  # fmt: skip
+
+
+def write_model(path: Path, columns: list[str], hidden_layers: list[int], outcome: dict, parameters: list) -> None:
+    """model.pt: the network's parameters (StackedMLP order) with its input columns, layers and outcome."""
+    import torch
+
+    torch.save({"columns": columns, "hidden_layers": hidden_layers, "outcome": outcome, "parameters": parameters},
+               path)  # fmt: skip
+
+
+def read_metrics_table(model_dir: str | Path) -> pd.DataFrame:
+    """A model folder's metrics.tsv: one row."""
+    return read_table(Path(model_dir) / "metrics.tsv")
+
+
+def read_model_metrics(model_dir: str | Path) -> pd.Series:
+    """A model folder's metrics.tsv as a Series."""
+    return read_metrics_table(model_dir).iloc[0]
+
+
+def model_label(metrics: pd.Series) -> str:
+    """'group_lasso, seed 2': how figures name a model."""
+    return f"{metrics['penalty']}, seed {metrics['seed']}"
+
+
+def read_refit_frequencies(model_dir: Path, model: pd.Series) -> pd.DataFrame:
+    """A model's stability_refits.tsv (no rows without refits), keyed by its feature set, penalty and seed."""
+    refits = read_table(Path(model_dir) / "stability_refits.tsv", dtype={"variable": str})
+    return refits.assign(feature_set=model["feature_set"], penalty=model["penalty"], seed=int(model["seed"]))
