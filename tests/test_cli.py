@@ -19,6 +19,7 @@ VERBS = [
     "qc",
     "embed",
     "features",
+    "gwas",
     "train",
     "compare",
     "figures",

@@ -59,14 +59,14 @@ def test_missing_and_empty_tables_name_the_file(tmp_path):
 def test_loadings_sit_beside_the_ids_of_the_passing_variants(tmp_path, name):
     import numpy as np
 
-    from riata.io.loadings import LoadingsWriter, read_loadings
+    from riata.io.variant_tables import loadings_writer, read_loadings
 
     variants = pd.DataFrame({"snp": [f"rs{i}" for i in range(7)], "chrom": ["1", "1", "1", "2", "2", "X", "X"],
                              "pos": range(100, 107), "a1": "A", "a2": "G", "a1_freq": 0.3,
                              "pass": [True, False, True, True, False, True, True]})  # fmt: skip
     variants.to_csv(tmp_path / "variants.tsv", sep="\t", index=False)
     loadings = np.arange(10, dtype=np.float32).reshape(5, 2) / 7
-    with LoadingsWriter(tmp_path / name, tmp_path / "variants.tsv", 2) as write:
+    with loadings_writer(tmp_path / name, tmp_path / "variants.tsv", 2) as write:
         write(0, loadings[:3])  # chunks of loadings and of the variant table do not line up
         write(3, loadings[3:])
     written = read_table(tmp_path / name, dtype={"snp": str, "chrom": str})

@@ -22,7 +22,21 @@ from typing import Any, ClassVar, TypeVar
 from riata.errors import RiataError
 
 SPLITS = ("train", "validation", "test")
-FEATURE_SETS = ("clinical", "genetic", "clinical_genetic")
+# Each feature set's input columns, by source, in the order the network (and its heat map) sees them:
+# genetic components, polygenic score, screened SNPs, the true genetic liability of a simulated cohort
+# (the oracle, which the workflow adds itself), clinical variables.
+FEATURE_SET_SOURCES = {
+    "clinical": ("clinical",),
+    "genetic": ("genetic",),
+    "clinical_genetic": ("genetic", "clinical"),
+    "prs": ("prs",),
+    "clinical_prs": ("prs", "clinical"),
+    "snps": ("snp",),
+    "clinical_snps": ("snp", "clinical"),
+    "oracle": ("oracle", "clinical"),
+}
+FEATURE_SETS = tuple(FEATURE_SET_SOURCES)
+CONFIGURABLE_FEATURE_SETS = tuple(fs for fs in FEATURE_SETS if fs != "oracle")
 PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso")
 OUTCOME_TYPES = ("binary", "multiclass", "continuous")
 REGRESSION_LOSSES = ("squared", "absolute")
@@ -325,13 +339,40 @@ class EmbeddingSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GwasSettings(Settings):
+    """Genome-wide association on the training samples (for the prs and snps feature sets): linear regression
+    for a continuous outcome, a logistic score test for a binary one, adjusted for covariates."""
+
+    section: ClassVar[str] = "gwas"
+
+    principal_components: int = setting(
+        10, "Top principal components of the embedding (genetic_0..) adjusting every test for ancestry.", minimum=0
+    )
+    covariates: tuple[str, ...] = setting((), "Clinical variables adjusting every test (e.g. [AGE, SEX]).")
+    folds: int = setting(
+        5, "Folds of the training samples for cross-fitting: each training sample's polygenic score comes from the "
+        "GWAS of the other folds, so the network sees training scores as honest as new samples' (0: none).",
+        minimum=0,
+    )  # fmt: skip
+    seed: int = setting(1, "Seed of the cross-fitting folds.")
+
+    def combination_checks(self) -> list[tuple[bool, str]]:
+        return [(self.folds != 1, "folds must be 0 (none) or at least 2")]
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainSettings(Settings):
     """Penalised feed-forward networks: what to compare, how they are trained and how lambda is chosen."""
 
     section: ClassVar[str] = "training"
 
-    feature_sets: tuple[str, ...] = setting(FEATURE_SETS, "Input sets to compare.", choices=FEATURE_SETS,
-                                            non_empty=True, workflow=True)  # fmt: skip
+    feature_sets: tuple[str, ...] = setting(
+        ("clinical", "genetic", "clinical_genetic"),
+        "Input sets to compare: clinical variables, genetic (principal components of the genotypes), prs (a "
+        "polygenic score from the training GWAS), snps (the SNPs most associated in the training GWAS, one group "
+        "each), and each with the clinical variables (clinical_genetic, clinical_prs, clinical_snps).",
+        choices=CONFIGURABLE_FEATURE_SETS, non_empty=True, workflow=True,
+    )  # fmt: skip
     penalties: tuple[str, ...] = setting(
         ("none", "l1", "l2", "elastic_net", "group_lasso"),
         "Penalties to compare (on the first layer, or every layer with penalised_layers all).", choices=PENALTIES,
@@ -394,7 +435,8 @@ class TrainSettings(Settings):
 
 
 SECTIONS: tuple[type[Settings], ...] = (
-    SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, TrainSettings,
+    SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, GwasSettings,
+    TrainSettings,
 )  # fmt: skip
 
 

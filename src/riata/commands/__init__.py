@@ -19,6 +19,7 @@ from riata.commands import (
     embed,
     features,
     figures,
+    gwas,
     heatmaps,
     qc,
     simulate,
@@ -28,7 +29,7 @@ from riata.commands import (
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, train, compare, figures, snps, heatmaps,
+    check, convert, simulate, split, qc, embed, features, gwas, train, compare, figures, snps, heatmaps,
 )  # fmt: skip
 
 

@@ -37,7 +37,7 @@ def run(arguments: argparse.Namespace) -> None:
     from riata.report import against_baseline, comparison_markdown, order_comparison, stability_table, truth_table
     from riata.tasks import Task
 
-    _, columns, parameters = read_features(arguments.features, tables=False)
+    _, columns, parameters = read_features(arguments.features, splits=())
     outcome = parameters["outcome"]
     task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2))
     tables = [read_metrics_table(model_dir) for model_dir in arguments.models]  # one row each

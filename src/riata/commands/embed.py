@@ -26,9 +26,9 @@ def run(arguments: argparse.Namespace) -> None:
     the spectrum (PCA eigenvalues, or the autoencoder codes' training variances)."""
     import torch
 
-    from riata.io.loadings import LoadingsWriter
     from riata.io.results import write_components, write_spectrum
     from riata.io.tables import atomic_outputs
+    from riata.io.variant_tables import loadings_writer
     from riata.settings import GENETIC_PREFIX
 
     settings = EMBEDDING.read(arguments)
@@ -38,7 +38,7 @@ def run(arguments: argparse.Namespace) -> None:
     outputs = [arguments.out_components, arguments.out_loadings, arguments.out_eigenvalues]
     with (
         atomic_outputs(outputs) as (components, loadings, spectrum),
-        LoadingsWriter(loadings, Path(arguments.qc) / "variants.tsv", settings.n_components) as write_loadings,
+        loadings_writer(loadings, Path(arguments.qc) / "variants.tsv", settings.n_components) as write_loadings,
     ):
         scores, quantities = _fit(settings, genotypes, write_loadings, arguments)
         write_components(components, sample_ids, splits, scores, names)

@@ -24,9 +24,9 @@ def run(arguments: argparse.Namespace) -> None:
     near the top."""
     from pathlib import Path
 
-    from riata.io.loadings import read_loadings
     from riata.io.results import model_label, read_model_metrics
     from riata.io.tables import atomic_outputs, read_table
+    from riata.io.variant_tables import read_loadings
     from riata.plots import draw_manhattan
     from riata.report import causal_snps_in_top, snp_importance
 

@@ -4,7 +4,8 @@
 folder (design tables per split, column metadata, fitted preprocessing) and each trained model's folder
 (``seed<N>/``: :data:`SEED_FILES`). Writers take temporary paths from
 :func:`riata.io.tables.atomic_outputs`, or write atomically themselves, so a failed step leaves nothing
-that looks finished. The per-variant loadings have their own module, :mod:`riata.io.loadings`.
+that looks finished. Per-variant tables (loadings, association statistics) have their own module,
+:mod:`riata.io.variant_tables`.
 """
 
 from __future__ import annotations
@@ -94,14 +95,14 @@ def write_features(design: DesignMatrices, out_dir: str | Path) -> None:
 
 
 def read_features(
-    features_dir: str | Path, *, tables: bool = True
+    features_dir: str | Path, *, splits: tuple[str, ...] = SPLITS
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
-    """Design tables per split (index sample id; none when ``tables`` is False), column metadata and
-    fitted parameters, as :func:`write_features` writes them."""
+    """Design tables of ``splits`` (index sample id), column metadata and fitted parameters, as
+    :func:`write_features` writes them."""
     features_dir = Path(features_dir)
     design = {
         split: read_table(features_dir / FEATURE_FILES[split], dtype={"sample_id": str}).set_index("sample_id")
-        for split in (SPLITS if tables else ())
+        for split in splits
     }
     parameters = json.loads((features_dir / FEATURE_FILES["parameters"]).read_text())
     return design, read_table(features_dir / FEATURE_FILES["columns"]), parameters
