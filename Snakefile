@@ -19,6 +19,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/embed.smk"
+include: "workflow/rules/genetics.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 

@@ -20,6 +20,7 @@ VERBS = [
     "embed",
     "features",
     "gwas",
+    "score",
     "train",
     "compare",
     "figures",

@@ -23,7 +23,7 @@ def changed_value(field, kind):
     """A valid value of a setting other than its default."""
     spec, default = field.metadata, field.default
     if kind.is_list:
-        values = {str: ("A", "B"), int: (7, 5)}[kind.python]
+        values = {str: ("A", "B"), int: (7, 5), float: (0.01, 0.3)}[kind.python]
         return list(spec["choices"][:1] if spec["choices"] else values)
     if spec["choices"]:
         return next(choice for choice in spec["choices"] if choice != default)

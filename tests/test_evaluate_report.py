@@ -112,10 +112,12 @@ def test_stability_table_adds_refit_frequencies_where_there_are_refits():
     comparison = pd.DataFrame({"feature_set": "clinical", "penalty": ["none", "group_lasso"], "seed": 1,
                                "selected": ["AGE;SEX", "AGE"]})  # fmt: skip
     columns = pd.DataFrame({"column": ["AGE", "SEX"], "variable": ["AGE", "SEX"], "source": "clinical"})
+    inputs = {("clinical", penalty, 1): columns for penalty in ["none", "group_lasso"]}
     refits = pd.DataFrame({"feature_set": "clinical", "penalty": "group_lasso", "seed": 1, "variable": ["AGE", "SEX"],
                            "refit_frequency": [1.0, 0.3]})  # fmt: skip
-    table = stability_table(comparison, columns, refits).set_index(["penalty", "variable"])
+    table = stability_table(comparison, inputs, refits).set_index(["penalty", "variable"])
     assert table.loc[("group_lasso", "AGE"), "selected"] == 1 and table.loc[("group_lasso", "SEX"), "selected"] == 0
     assert table.loc[("group_lasso", "SEX"), "refit_frequency"] == 0.3
     assert table.loc["none", "refit_frequency"].isna().all()
-    assert "refit_frequency" not in stability_table(comparison, columns, refits.iloc[:0]).columns
+    assert "refit_frequency" not in stability_table(comparison, inputs, refits.iloc[:0]).columns
+    assert (table["source"] == "clinical").all()

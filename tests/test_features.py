@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from riata.errors import RiataError
-from riata.features import build_design, feature_columns
+from riata.features import build_design, feature_columns, with_inputs
 from riata.io.clinical import ClinicalTable
 from riata.settings import ClinicalSpec
 
@@ -28,7 +28,8 @@ def example(n=12):
 
 
 def build(clinical, split, components):
-    return build_design(ClinicalTable(clinical, ["0", "1"], SPEC), split, components)
+    inputs = {"genetic": components} if components is not None else None
+    return build_design(ClinicalTable(clinical, ["0", "1"], SPEC), split, inputs)
 
 
 def test_columns_are_named_and_grouped_genetic_first():
@@ -77,5 +78,17 @@ def test_clinical_only_and_missing_inputs():
         feature_columns(design.columns, "genetic")
     with pytest.raises(RiataError, match="unknown feature set 'both'"):
         feature_columns(design.columns, "both")
-    with pytest.raises(RiataError, match="sample 's0' of the split has no genetic components"):
+    with pytest.raises(RiataError, match="sample 's0' of the split has no genetic inputs"):
         build(clinical, split, example()[2].drop(index="s0"))
+
+
+def test_more_inputs_join_every_split_as_variables_of_their_own():
+    clinical, split, components = example()
+    design = build(clinical, split, components)
+    score = pd.DataFrame({"prs": np.arange(len(split), dtype=float)}, index=split.index)
+    tables, columns = with_inputs(design.tables, design.columns, score, "prs")
+    assert columns.iloc[-1].tolist() == ["prs", "prs", "prs"]
+    assert tables["test"]["prs"].tolist() == score.loc[tables["test"].index, "prs"].tolist()
+    assert feature_columns(columns, "clinical_prs")["column"].tolist()[:2] == ["prs", "AGE"]  # the score first
+    with pytest.raises(RiataError, match="features: prs inputs lack train samples"):
+        with_inputs(design.tables, design.columns, score.iloc[1:], "prs")

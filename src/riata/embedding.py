@@ -34,6 +34,15 @@ gives singular values sqrt(theta), loadings V = P R Theta^-1/2 and scores X_all 
 loadings and the scores of training and held-out samples are exact for K restricted to U, computed
 alike for every sample, and memory does not grow with the number of variants.
 
+**Projection shrinkage.** When variants far outnumber training samples, a new sample's projection onto
+the training loadings is shrunk towards zero relative to the training samples' own scores, which the
+fit bends towards them (Lee, Zou & Wright 2010; bigsnpr corrects it by OADP projection). A network
+trained on training scores would then see smaller values on new samples. With the relationship algorithm
+the shrinkage is measured on the training samples alone: folds of them are held out, each fold projected
+onto the PCA of the others, all from K without another pass over the .bed
+(:func:`projection_shrinkage`); held-out samples' scores are divided by the square root of the mean
+held-out over in-sample variance ratio of each component.
+
 Each dask task runs torch on one thread; dask supplies the parallelism (threads, or distributed
 workers). Eigenvalues are reported as plink2 --pca does, for the relationship matrix K / m.
 """
@@ -46,7 +55,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dask
 import numpy as np
@@ -211,9 +220,39 @@ def _relationship_part(source, blocks, train, weights, units):
     return total.numpy(), edges
 
 
-def _relationship_basis(source, variant_index, train, a1_freq, width, threads, scheduler) -> np.ndarray:
-    """Top ``width`` eigenvectors (training samples, in ``train`` order, x width) of the centred
-    integer-weighted K. Blocks of ``RELATIONSHIP_BLOCK`` variants keep the int8 products efficient."""
+def projection_shrinkage(relationship: np.ndarray, n_components: int, folds: int, seed: int) -> np.ndarray:
+    """How much a new sample's score on each of the top ``n_components`` components shrinks: the square root
+    of the variance of held-out scores over that of in-sample scores, mean over ``folds`` folds of the
+    training samples, from their centred relationship matrix (n x n). (n_components,)
+
+    Fold F is held out: the PCA of the rest R is the eigendecomposition of C_R K_RR C_R (C_R centres on
+    R's mean), its in-sample scores have variance theta / |R|, and F's scores are (K_FR - 1 r') C_R U
+    theta^-1/2, r' the column means of K_RR (module doc). No genotype is read again.
+    """
+    from scipy.sparse.linalg import eigsh
+
+    fold_of = np.random.default_rng(seed).permutation(len(relationship)) % folds
+    ratios = []
+    for fold in range(folds):
+        rest, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        inner = relationship[np.ix_(rest, rest)]
+        column_means = inner.mean(axis=0)
+        inner -= column_means[None, :]
+        inner -= inner.mean(axis=1)[:, None]
+        theta, vectors = eigsh(inner, k=n_components, which="LA", v0=np.ones(len(rest), dtype=inner.dtype))
+        order = np.argsort(theta)[::-1]
+        theta, vectors = theta[order], vectors[:, order]
+        del inner
+        cross = relationship[np.ix_(held, rest)] - column_means[None, :]
+        cross -= cross.mean(axis=1)[:, None]
+        held_scores = (cross @ vectors) / np.sqrt(theta)
+        ratios.append((held_scores**2).mean(axis=0) / (theta / len(rest)))
+    return np.sqrt(np.mean(ratios, axis=0))
+
+
+def _relationship_matrix(source, variant_index, train, a1_freq, threads, scheduler) -> np.ndarray:
+    """The centred integer-weighted K of the training samples (n x n float32, in .fam order). Blocks of
+    ``RELATIONSHIP_BLOCK`` variants keep the int8 products efficient."""
     weights, units = integer_weights(a1_freq)
     blocks = blocks_of(variant_index, a1_freq, RELATIONSHIP_BLOCK)
     in_file_order = np.sort(train)  # a sorted gather reads faster; every sample: no gather
@@ -230,11 +269,17 @@ def _relationship_basis(source, variant_index, train, a1_freq, width, threads, s
         relationship[bottom:, top:bottom] = relationship[top:bottom, bottom:].T
     relationship -= relationship.mean(axis=0)[None, :]
     relationship -= relationship.mean(axis=1)[:, None]
-    n = len(train)
-    _, vectors = scipy.linalg.eigh(relationship, subset_by_index=[n - width, n - 1], driver="evr", overwrite_a=True)
     log.info("integer-weighted relationship matrix of %d training samples x %d variants (%d weight classes)",
-             n, len(a1_freq), len(np.unique(units)))  # fmt: skip
-    return vectors[np.searchsorted(in_file_order, train), ::-1]
+             len(train), len(a1_freq), len(np.unique(units)))  # fmt: skip
+    return relationship
+
+
+def _top_eigenvectors(relationship: np.ndarray, width: int, train: np.ndarray) -> np.ndarray:
+    """The top ``width`` eigenvectors of the relationship matrix (in .fam order), as training samples in
+    ``train`` order x width; the matrix is overwritten."""
+    n = len(relationship)
+    _, vectors = scipy.linalg.eigh(relationship, subset_by_index=[n - width, n - 1], driver="evr", overwrite_a=True)
+    return vectors[np.searchsorted(np.sort(train), train), ::-1]
 
 
 def _sketch(source, block, train, width, seed):
@@ -290,6 +335,7 @@ class Embedding:
     singular_values: np.ndarray  # (k,)
     total_variance: float  # squared Frobenius norm of the standardized training matrix
     n_variants: int
+    shrinkage: np.ndarray | None = None  # (k,): held-out scores were divided by it (ones: not corrected)
 
     @property
     def eigenvalues(self) -> np.ndarray:
@@ -393,6 +439,7 @@ def fit_pca(
     threads: int = 1,
     scheduler: object | None = None,
     spill_dir: str | None = None,
+    shrinkage_folds: int = 0,
 ) -> Embedding:
     """Top ``n_components`` principal components of the standardized training genotypes.
 
@@ -402,7 +449,9 @@ def fit_pca(
     ``first`` being the position of the chunk's first variant. Blocks (of at most ``block_variants``
     variants and ``FLOAT_BLOCK_BYTES`` of float32 dosages) run as dask tasks on ``threads`` threads, or
     on ``scheduler`` (a dask.distributed ``Client``); the exact pass spills X^T U to a temporary file in
-    ``spill_dir``, which distributed workers must share.
+    ``spill_dir``, which distributed workers must share. With ``shrinkage_folds`` and the relationship
+    algorithm, held-out samples' scores are divided by :func:`projection_shrinkage`'s factors, so that
+    they have the training scores' scale.
     """
     n_train, n_variants = len(genotypes.train_rows), len(genotypes.variant_index)
     room = min(n_train, n_variants)  # no subspace can be wider than the training matrix's rank
@@ -423,8 +472,13 @@ def fit_pca(
     if scheduler is not None:  # as many task groups as the cluster has threads
         threads = max(threads, sum(scheduler.nthreads().values()))
     train_rows = np.asarray(genotypes.train_rows)
+    shrinkage = np.ones(n_components)
     if algorithm == "relationship":
-        basis = _relationship_basis(source, variant_index, train_rows, a1_freq, width, threads, scheduler)
+        relationship = _relationship_matrix(source, variant_index, train_rows, a1_freq, threads, scheduler)
+        if shrinkage_folds:
+            shrinkage = projection_shrinkage(relationship, n_components, shrinkage_folds, seed)
+        basis = _top_eigenvectors(relationship, width, train_rows)
+        del relationship
     else:
         if power_iterations * width > room:
             log.info("embed: %d iterations of width %d exceed %d dimensions; using %d", power_iterations, width,
@@ -432,6 +486,7 @@ def fit_pca(
             power_iterations = max(room // width, 1)
         basis = _krylov_basis(source, blocks, train_rows, width, power_iterations, seed, threads, scheduler)
     embedding = _exact_pass(genotypes, blocks, basis, n_components, write_loadings, threads, scheduler, spill_dir)
+    embedding = replace(embedding, other_scores=embedding.other_scores / shrinkage, shrinkage=shrinkage)
     log.info("%s PCA on %d training samples x %d variants: %d components explain %.2f%%", algorithm, n_train,
              n_variants, n_components, 100 * embedding.variance_explained.sum())  # fmt: skip
     return embedding

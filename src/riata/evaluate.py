@@ -44,7 +44,8 @@ def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[
                   feature_set: str, penalty: str) -> dict:  # fmt: skip
     """One row of metrics.tsv: the model, its test metrics with 95% bootstrap intervals, its validation
     loss and what it kept. ``targets`` holds the validation and test outcomes, ``result`` is a
-    :class:`riata.train.SeedResult` and ``source_of`` maps each input variable to clinical or genetic."""
+    :class:`riata.train.SeedResult` and ``source_of`` maps each input variable to its source (clinical, or a
+    genetic one: components, polygenic score, SNPs, the oracle's liability)."""
     prediction = result.predictions["test"]
     test = task.metrics(targets["test"], prediction)
     intervals = bootstrap_intervals(task, targets["test"], prediction, seed=result.seed)
@@ -62,7 +63,7 @@ def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[
         "test_loss": test["loss"], "validation_loss": validation["loss"], "n_inputs": len(source_of),
         "n_selected": len(result.selected),
         "n_selected_clinical": sum(source_of[v] == "clinical" for v in result.selected),
-        "n_selected_genetic": sum(source_of[v] == "genetic" for v in result.selected),
+        "n_selected_genetic": sum(source_of[v] != "clinical" for v in result.selected),
         "n_selected_above_threshold": len(result.selected_above_threshold), "zero_threshold": settings.zero_threshold,
         "n_dead_units": result.n_dead_units, "selected": ";".join(result.selected),
         "selected_above_threshold": ";".join(result.selected_above_threshold),

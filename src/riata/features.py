@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, ClinicalSpec, ClinicalTable
-from riata.settings import FEATURE_SETS
+from riata.settings import FEATURE_SET_SOURCES
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _clinical_transformer(spec: ClinicalSpec) -> ColumnTransformer:
 
 
 def _fitted_parameters(
-    transformer: ColumnTransformer | None, spec: ClinicalSpec, genetic_scaler: StandardScaler | None
+    transformer: ColumnTransformer | None, spec: ClinicalSpec, scalers: dict[str, StandardScaler]
 ) -> dict:
     """The learnt preprocessing, as plain JSON-able values, for the record."""
     parameters: dict = {}
@@ -72,39 +72,36 @@ def _fitted_parameters(
             column: {"mode": str(mode), "levels": [str(level) for level in levels]}
             for column, mode, levels in zip(spec.categorical, imputer.statistics_, encoder.categories_, strict=True)
         }
-    if genetic_scaler is not None:
-        parameters["genetic"] = {
-            "mean": genetic_scaler.mean_.tolist(),
-            "scale": genetic_scaler.scale_.tolist(),
-        }
+    for source, scaler in scalers.items():
+        parameters[source] = {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
     return parameters
 
 
-def build_design(table: ClinicalTable, split: pd.Series, components: pd.DataFrame | None) -> DesignMatrices:
+def build_design(
+    table: ClinicalTable, split: pd.Series, numeric_inputs: dict[str, pd.DataFrame] | None = None
+) -> DesignMatrices:
     """Fit preprocessing on training samples and transform every split.
 
     ``table`` comes from :func:`riata.io.clinical.read_clinical`; ``split`` maps sample id to
-    train/validation/test; ``components`` (sample id x components ``genetic_*``, see
-    :func:`riata.io.results.read_components`) may be None for clinical-only
-    analyses. Genetic columns come first, as in the case study's heat maps. ``parameters`` records
-    what was fitted, and the outcome's type and class labels.
+    train/validation/test; ``numeric_inputs`` maps a source to its inputs (sample id x columns) that are
+    only standardized: ``genetic`` (the components ``genetic_*``, see
+    :func:`riata.io.results.read_components`; absent for clinical-only analyses) and ``oracle`` (a
+    simulated cohort's true genetic liability). Their columns come first, as in the case study's heat
+    maps. ``parameters`` records what was fitted, and the outcome's type and class labels.
     """
     clinical, spec = table.frame, table.spec
     missing = split.index.difference(clinical.index)
     if len(missing):
         raise RiataError(f"features: sample {missing[0]!r} of the split is not in the clinical table")
     train_ids = split.index[split == "train"]
-    tables = {}
     column_rows = []
-
-    genetic_scaler = None
-    if components is not None:
-        genetic_columns = components.columns.tolist()
-        absent = split.index.difference(components.index)
+    scalers = {}
+    for source, values in (numeric_inputs or {}).items():
+        absent = split.index.difference(values.index)
         if len(absent):
-            raise RiataError(f"features: sample {absent[0]!r} of the split has no genetic components")
-        genetic_scaler = StandardScaler().fit(components.loc[train_ids, genetic_columns])
-        column_rows += [{"column": c, "variable": c, "source": "genetic"} for c in genetic_columns]
+            raise RiataError(f"features: sample {absent[0]!r} of the split has no {source} inputs")
+        scalers[source] = StandardScaler().fit(values.loc[train_ids])
+        column_rows += [{"column": c, "variable": c, "source": source} for c in values.columns]
 
     transformer = None
     if spec.covariates:
@@ -116,12 +113,14 @@ def build_design(table: ClinicalTable, split: pd.Series, components: pd.DataFram
             variable_of.update({f"{variable}_{level}": variable for level in variable_levels})
         column_rows += [{"column": c, "variable": variable_of[c], "source": "clinical"} for c in clinical_names]
 
+    tables = {}
     for name in ("train", "validation", "test"):
         ids = split.index[split == name]
-        parts = []
-        if genetic_scaler is not None:
-            values = genetic_scaler.transform(components.loc[ids, genetic_columns])
-            parts.append(pd.DataFrame(values, index=ids, columns=genetic_columns))
+        parts = [
+            pd.DataFrame(scaler.transform(numeric_inputs[source].loc[ids]), index=ids,
+                         columns=numeric_inputs[source].columns)
+            for source, scaler in scalers.items()
+        ]  # fmt: skip
         if transformer is not None:
             values = transformer.transform(clinical.loc[ids, spec.covariates])
             parts.append(pd.DataFrame(values, index=ids, columns=clinical_names))
@@ -129,19 +128,31 @@ def build_design(table: ClinicalTable, split: pd.Series, components: pd.DataFram
         split_table.insert(0, OUTCOME, clinical.loc[ids, OUTCOME].to_numpy())
         split_table.index.name = "sample_id"
         tables[name] = split_table
-    parameters = _fitted_parameters(transformer, spec, genetic_scaler)
+    parameters = _fitted_parameters(transformer, spec, scalers)
     parameters["outcome"] = {"type": spec.outcome_type, "classes": table.classes}
     return DesignMatrices(tables=tables, columns=pd.DataFrame(column_rows), parameters=parameters)
 
 
 def feature_columns(columns: pd.DataFrame, feature_set: str) -> pd.DataFrame:
-    """Rows of the column metadata that belong to ``feature_set`` (clinical, genetic, clinical_genetic)."""
-    sources = {"clinical": ["clinical"], "genetic": ["genetic"], "clinical_genetic": ["genetic", "clinical"]}
-    if feature_set not in sources:
-        raise RiataError(f"unknown feature set {feature_set!r}; choose from {', '.join(FEATURE_SETS)}")
-    chosen = columns[columns["source"].isin(sources[feature_set])]
+    """Rows of the column metadata that belong to ``feature_set``, its sources in the order of
+    :data:`riata.settings.FEATURE_SET_SOURCES` (genetic inputs before clinical variables)."""
+    if feature_set not in FEATURE_SET_SOURCES:
+        raise RiataError(f"unknown feature set {feature_set!r}; choose from {', '.join(FEATURE_SET_SOURCES)}")
+    sources = FEATURE_SET_SOURCES[feature_set]
+    chosen = pd.concat([columns[columns["source"] == source] for source in sources])
     if chosen.empty:
-        raise RiataError(
-            f"feature set {feature_set!r} has no input columns (no {' or '.join(sources[feature_set])} data)"
-        )
+        raise RiataError(f"feature set {feature_set!r} has no input columns (no {' or '.join(sources)} data)")
     return chosen.reset_index(drop=True)
+
+
+def with_inputs(
+    tables: dict[str, pd.DataFrame], columns: pd.DataFrame, values: pd.DataFrame, source: str
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The design tables and column metadata with more inputs: ``values`` (sample id x inputs, already
+    on the networks' scale) for every sample of the tables, each input a variable of its own, from ``source``."""
+    missing = [split for split, table in tables.items() if not table.index.isin(values.index).all()]
+    if missing:
+        raise RiataError(f"features: {source} inputs lack {missing[0]} samples")
+    extended = {split: pd.concat([table, values.loc[table.index]], axis=1) for split, table in tables.items()}
+    added = pd.DataFrame({"column": values.columns, "variable": values.columns, "source": source})
+    return extended, pd.concat([columns, added], ignore_index=True)

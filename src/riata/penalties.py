@@ -15,7 +15,8 @@ and ``a`` the mixing ``l1_ratio``:
 A group g is a set of rows: for the first layer, the rows of one input variable (one row for a
 numeric variable or a genetic component, all one-hot rows of a categorical variable); for a later
 layer, the row of one hidden unit (its outgoing weights). p_g is the group's number of weights (rows
-x columns), as in the group-sparse network literature (Scardapane et al. 2017).
+x columns), as in the group-sparse network literature (Scardapane et al. 2017). Each group may carry a
+penalty factor (glmnet's penalty.factor) multiplying its terms; a factor 0 leaves the group unpenalised.
 
 The proximal operator of step t solves argmin_v ||v - w||^2 / 2 + t * penalty(v). With t = step size
 x lambda applied after each gradient step, weights become exactly zero. ``step`` may be one value per
@@ -32,17 +33,23 @@ import torch
 
 @dataclass(frozen=True)
 class Groups:
-    """Assignment of input rows to groups: ``index`` (inputs,) holds each row's group in 0..n-1."""
+    """Assignment of input rows to groups: ``index`` (inputs,) holds each row's group in 0..n-1, and
+    ``factors`` (groups,), when given, each group's penalty factor (0: unpenalized; None: all 1)."""
 
     index: torch.Tensor
     n_groups: int
+    factors: torch.Tensor | None = None
 
     @classmethod
-    def from_labels(cls, labels: list[str]) -> Groups:
-        """Groups from one label per input row (rows with the same label form one group)."""
+    def from_labels(cls, labels: list[str], unpenalized: set[str] | frozenset[str] = frozenset()) -> Groups:
+        """Groups from one label per input row (rows with the same label form one group); the groups
+        labelled in ``unpenalized`` get penalty factor 0."""
         order = list(dict.fromkeys(labels))
         position = {label: g for g, label in enumerate(order)}
-        return cls(torch.tensor([position[label] for label in labels], dtype=torch.long), len(order))
+        factors = None
+        if unpenalized & set(order):
+            factors = torch.tensor([0.0 if label in unpenalized else 1.0 for label in order], dtype=torch.float64)
+        return cls(torch.tensor([position[label] for label in labels], dtype=torch.long), len(order), factors)
 
     @classmethod
     def rows(cls, n_rows: int) -> Groups:
@@ -64,6 +71,16 @@ class Groups:
         squares = w.square().sum(dim=2)
         totals = torch.zeros(w.shape[0], self.n_groups, dtype=w.dtype, device=w.device)
         return totals.index_add_(1, self.index.to(w.device), squares).sqrt()
+
+    def maxima(self, values: torch.Tensor) -> torch.Tensor:
+        """Largest entry of each group; (models, inputs, hidden) -> (models, groups)."""
+        index = self.index.to(values.device).expand(values.shape[0], -1)
+        largest = torch.full((values.shape[0], self.n_groups), -torch.inf, dtype=values.dtype, device=values.device)
+        return largest.scatter_reduce(1, index, values.amax(dim=2), reduce="amax")
+
+    def row_factors(self, w: torch.Tensor) -> torch.Tensor:
+        """Each row's penalty factor, (1, inputs, 1) in w's dtype (needs ``factors``)."""
+        return self.factors.to(w.dtype).to(w.device)[self.index.to(w.device)].reshape(1, -1, 1)
 
 
 def _per_model(values: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -95,9 +112,11 @@ def penalty_value(
 ) -> torch.Tensor:
     """Penalty of each model's weights ``w`` (models, rows, columns) at its ``lambda_`` (models,), shape (models,)."""
     lambda_ = torch.as_tensor(lambda_, dtype=w.dtype, device=w.device).reshape(-1)
-    l1 = w.abs().sum(dim=(1, 2))
-    squares = w.square().sum(dim=(1, 2))
-    group_norms = (groups.norms(w) * groups.sizes(w.shape[2]).sqrt().to(w.dtype)).sum(dim=1)
+    rows = 1.0 if groups.factors is None else groups.row_factors(w)
+    l1 = (w.abs() * rows).sum(dim=(1, 2))
+    squares = (w.square() * rows).sum(dim=(1, 2))
+    per_group = groups.norms(w) * groups.sizes(w.shape[2]).sqrt().to(w.dtype)
+    group_norms = (per_group if groups.factors is None else per_group * groups.factors.to(w.dtype)).sum(dim=1)
     values = {
         "none": torch.zeros_like(lambda_),
         "l1": lambda_ * l1,
@@ -112,8 +131,11 @@ def penalty_value(
 
 
 def proximal(name: str, w: torch.Tensor, step: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
-    """Proximal operator of ``step`` x penalty, per model; ``step`` is step size x lambda (see the module doc)."""
+    """Proximal operator of ``step`` x penalty, per model; ``step`` is step size x lambda (see the module doc).
+    Penalty factors scale each row's step (a factor 0 leaves the row as it is)."""
     t = _per_model(step, w)
+    if groups.factors is not None:
+        t = (t * groups.row_factors(w)).expand_as(w)
     if name == "none":
         return w
     if name == "l1":

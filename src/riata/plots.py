@@ -20,6 +20,26 @@ from matplotlib.patches import Patch
 ZERO_COLOUR = "#9e9e9e"  # exact zeros: grey, outside the diverging colour map
 
 
+PATH_LINES_SHOWN = 30  # a regularisation path draws the variables with the largest norms along it
+SNP_ROWS_SHOWN = 40  # a heat map shows at most this many SNP rows: the kept ones with the largest norms
+
+
+def shown_rows(title: str, layer: pd.DataFrame, inputs: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """A heat map panel of a first layer whose inputs (column, variable, source) may hold screened SNPs:
+    only the kept SNP rows, at most ``SNP_ROWS_SHOWN`` with the largest norms, then the other inputs; the
+    title says how many SNPs were kept."""
+    snp_rows = layer.index.isin(inputs.loc[inputs["source"] == "snp", "column"])
+    if not snp_rows.any():
+        return title, layer
+    norms = pd.Series(np.linalg.norm(layer.to_numpy()[snp_rows], axis=1), index=layer.index[snp_rows])
+    kept = norms[norms > 0].sort_values(ascending=False)
+    shown = kept.index[:SNP_ROWS_SHOWN]
+    note = f"{len(kept)} of {snp_rows.sum()} SNPs kept" + (
+        f", {len(shown)} largest shown" if len(kept) > len(shown) else ""
+    )
+    return f"{title}\n{note}", layer.loc[[*shown, *layer.index[~snp_rows]]]
+
+
 def draw_heatmaps(panels: Sequence[tuple[str, pd.DataFrame]], paths: Sequence[str | Path], *, columns: int = 3) -> None:
     """One heat map per (title, first layer) panel, lettered A, B, ..., saved to each of ``paths``.
 
@@ -94,6 +114,8 @@ def draw_paths(paths: Sequence[tuple[str, pd.DataFrame]], out: Sequence[str | Pa
     for axis, (title, path) in zip(axes, paths, strict=False):
         path = path.sort_values("lambda")
         norms = [c for c in path.columns if c.startswith("norm:")]
+        largest = set(path[norms].max().sort_values(ascending=False).index[:PATH_LINES_SHOWN])
+        norms = [c for c in norms if c in largest]  # a SNP-level path has thousands of variables
         for column in norms:
             axis.plot(path["lambda"], path[column], linewidth=1, alpha=0.8)
         axis.set_xscale("log")

@@ -15,6 +15,7 @@ LABELS = {"auroc": "AUROC", "average_precision": "average precision", "rmse": "R
 
 PRIMARY_METRIC = {"binary": "auroc", "multiclass": "auroc", "continuous": "r2"}  # compared with the baseline
 BASELINE = ("clinical", "none")  # the clinical-only, unpenalised model
+ORACLE = ("oracle", "none")  # a simulated cohort's clinical variables + the true genetic liability
 
 
 def present_metrics(comparison: pd.DataFrame) -> list[str]:
@@ -136,6 +137,11 @@ def _per_seed_table(comparison: pd.DataFrame, metrics: list[str]) -> pd.DataFram
             "lambda": comparison["lambda"].map(lambda v: f"{v:.3g}"),
             "best epoch": comparison["best_epoch"],
             **{LABELS.get(m, m): _with_interval(comparison, m) for m in metrics},
+            **(
+                {"share of oracle gain": comparison["oracle_gain_recovered"].map(lambda v: f"{v:.2f}")}
+                if "oracle_gain_recovered" in comparison
+                else {}
+            ),
             "kept": comparison["n_selected"].astype(str) + " / " + comparison["n_inputs"].astype(str),
             "variables kept": comparison["selected"].fillna("").str.replace(";", ", "),
         }
@@ -146,13 +152,15 @@ def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | No
     """Selection frequency across seeds and, on a simulated cohort, precision and recall against the truth."""
     sections = []
     if stability is not None and len(stability):
+        ever = stability.groupby("variable")["selected"].transform("max") > 0
+        stability = stability[(stability["source"] != "snp") | ever]  # SNPs only where some network kept them
         frequency = stability.drop_duplicates(["feature_set", "penalty", "variable"]).pivot_table(
             index=["feature_set", "variable"], columns="penalty", values="frequency", sort=False
         )
         frequency = frequency[[p for p in PENALTIES if p in frequency.columns]].map(lambda v: f"{v:.2f}")
         sections += [
             "## Selection frequency",
-            "Share of seeds whose network kept each input variable.",
+            "Share of seeds whose network kept each input variable (screened SNPs: those some network kept).",
             _markdown_table(frequency.reset_index().rename(columns={"feature_set": "feature set"})),
         ]
     if truth is not None and len(truth):
@@ -189,25 +197,43 @@ def against_baseline(comparison: pd.DataFrame, predictions: dict, task, *, resam
     )
 
 
-def stability_table(
-    comparison: pd.DataFrame, columns: pd.DataFrame, refits: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """One row per (feature set, penalty, seed, input variable): selected 1 / 0, plus the share of seeds
-    of that (feature set, penalty) that selected the variable (selection frequency).
+def oracle_gain_recovered(comparison: pd.DataFrame, task) -> pd.DataFrame:
+    """With oracle models (simulated cohorts): each model's share of the oracle's gain in the primary test
+    metric over the clinical baseline, same seed: (model - baseline) / (oracle - baseline)."""
+    metric = PRIMARY_METRIC[task.kind]
+    by_model = comparison.set_index(["feature_set", "penalty", "seed"])[metric]
+    gains = []
+    for model in comparison.itertuples(index=False):
+        baseline, oracle = by_model.get((*BASELINE, model.seed)), by_model.get((*ORACLE, model.seed))
+        if baseline is None or oracle is None or oracle <= baseline:
+            gains.append(np.nan)
+            continue
+        gains.append((getattr(model, metric) - baseline) / (oracle - baseline))
+    return comparison.assign(oracle_gain_recovered=gains)
 
+
+def _selected(model) -> set[str]:
+    return set(str(model.selected).split(";")) if isinstance(model.selected, str) else set()
+
+
+def stability_table(
+    comparison: pd.DataFrame, inputs: dict[tuple, pd.DataFrame], refits: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per (feature set, penalty, seed, input variable): its source, selected 1 / 0, plus the share
+    of seeds of that (feature set, penalty) that selected the variable (selection frequency).
+
+    ``inputs`` maps each model's (feature set, penalty, seed) to its inputs (column, variable, source);
     ``refits`` (feature_set, penalty, seed, variable, refit_frequency; stability selection, see
     :func:`riata.train.refit_frequencies`) adds a refit_frequency column when it has rows.
     """
-    from riata.features import feature_columns
-
     rows = []
     for model in comparison.itertuples(index=False):
-        selected = set(str(model.selected).split(";")) if isinstance(model.selected, str) else set()
-        variables = feature_columns(columns, model.feature_set)["variable"].drop_duplicates()
+        selected = _selected(model)
+        variables = inputs[(model.feature_set, model.penalty, model.seed)].drop_duplicates("variable")
         rows += [
             {"feature_set": model.feature_set, "penalty": model.penalty, "seed": model.seed, "variable": variable,
-             "selected": int(variable in selected)}
-            for variable in variables
+             "source": source, "selected": int(variable in selected)}
+            for variable, source in zip(variables["variable"], variables["source"], strict=True)
         ]  # fmt: skip
     table = pd.DataFrame(rows)
     frequency = table.groupby(["feature_set", "penalty", "variable"], sort=False)["selected"].transform("mean")
@@ -218,18 +244,18 @@ def stability_table(
     return table.merge(refits[[*keys, "refit_frequency"]], on=keys, how="left", validate="one_to_one")
 
 
-def truth_table(comparison: pd.DataFrame, columns: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """Each model's selected input variables against a simulation's truth (causal or noise).
+def truth_table(comparison: pd.DataFrame, inputs: dict[tuple, pd.DataFrame], truth: pd.DataFrame) -> pd.DataFrame:
+    """Each model's selected clinical variables against a simulation's truth (causal or noise).
 
-    Only input variables whose role the truth gives are counted (genetic components have none).
+    ``inputs`` as for :func:`stability_table`. Only input variables whose role the truth gives are
+    counted (genetic inputs have none here; selected SNPs are checked by :func:`snp_truth`).
     """
-    from riata.features import feature_columns
-
     role = truth.loc[truth["kind"] != "snp"].set_index("variable")["role"]
     rows = []
     for model in comparison.itertuples(index=False):
-        selected = set(str(model.selected).split(";")) if isinstance(model.selected, str) else set()
-        variables = [v for v in feature_columns(columns, model.feature_set)["variable"].unique() if v in role.index]
+        selected = _selected(model)
+        own = inputs[(model.feature_set, model.penalty, model.seed)]["variable"].unique()
+        variables = [v for v in own if v in role.index]
         causal = {v for v in variables if role[v] == "causal"}
         noise = set(variables) - causal
         true_positives, false_positives = len(selected & causal), len(selected & noise)
@@ -247,21 +273,66 @@ def truth_table(comparison: pd.DataFrame, columns: pd.DataFrame, truth: pd.DataF
 
 
 def snp_importance(
-    variants: pd.DataFrame, loadings: pd.DataFrame, first_layers: dict[str, pd.DataFrame]
+    variants: pd.DataFrame, loadings: pd.DataFrame | None, first_layers: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
-    """Importance of each SNP for each model: sum over the genetic components the model keeps of
-    |loading| x the component's first-layer group norm (0 for every SNP when it keeps none).
+    """Importance of each SNP for each model (one column ``importance_<label>``).
 
-    ``variants`` has snp, chrom, pos; ``loadings`` (variants x components) names each column as the
-    component's input column (genetic_<j>); ``first_layers`` maps a model label to its first layer
-    (input columns x hidden units).
+    A model on screened SNPs (first-layer rows named by SNP id): the SNP's first-layer group norm (0 for a
+    SNP it does not see). A model on genetic components: the sum over the components it keeps of
+    |loading| x the component's group norm (0 for every SNP when it keeps none); ``loadings`` (variants x
+    components) names each column as the component's input column (genetic_<j>). ``variants`` has snp,
+    chrom, pos, one row per SNP, in the loadings' order.
     """
     table = variants[["snp", "chrom", "pos"]].copy()
-    magnitude = np.abs(loadings.to_numpy())
     for label, layer in first_layers.items():
-        norms = np.array([np.linalg.norm(layer.loc[row]) if row in layer.index else 0.0 for row in loadings.columns])
-        table[f"importance_{label}"] = magnitude @ norms
+        norms = pd.Series(np.linalg.norm(layer.to_numpy(), axis=1), index=layer.index)
+        if table["snp"].isin(layer.index).any():
+            table[f"importance_{label}"] = table["snp"].map(norms).fillna(0.0).to_numpy()
+            continue
+        components = np.array([norms.get(row, 0.0) for row in loadings.columns])
+        table[f"importance_{label}"] = np.abs(loadings.to_numpy()) @ components
     return table
+
+
+def selected_snps(first_layers: dict[tuple, pd.DataFrame], gwas: pd.DataFrame) -> pd.DataFrame:
+    """The SNPs each model on screened SNPs kept: feature set, penalty, seed (``first_layers`` keys), snp,
+    chrom, pos, its first-layer group norm and its training GWAS p-value, largest norm first."""
+    positions = gwas.set_index("snp")
+    rows = []
+    for (feature_set, penalty, seed), layer in first_layers.items():
+        norms = pd.Series(np.linalg.norm(layer.to_numpy(), axis=1), index=layer.index)
+        kept = norms[(norms > 0) & norms.index.isin(positions.index)].sort_values(ascending=False)
+        rows += [{"feature_set": feature_set, "penalty": penalty, "seed": seed, "snp": snp,
+                  "chrom": positions.loc[snp, "chrom"], "pos": positions.loc[snp, "pos"], "group_norm": norm,
+                  "gwas_p": positions.loc[snp, "p"]} for snp, norm in kept.items()]  # fmt: skip
+    columns = ["feature_set", "penalty", "seed", "snp", "chrom", "pos", "group_norm", "gwas_p"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def selected_snp_truth(selected: pd.DataFrame, models: list[tuple], causal: list[str], r_squared: pd.DataFrame, *,
+                       threshold: float = 0.5) -> pd.DataFrame:  # fmt: skip
+    """Precision and recall of each model's kept SNPs (``selected`` as :func:`selected_snps` gives it, for
+    the ``models``' (feature set, penalty, seed)) against a simulation's causal SNPs: a kept SNP is a
+    hit when it is causal or in LD (r-squared >= ``threshold``) with a causal SNP, and a causal SNP is
+    found when a kept SNP is it or in such LD with it. ``r_squared`` (kept SNPs x causal SNPs) holds the
+    pairs' r-squared on training genotypes (0 across chromosomes)."""
+    tagged = r_squared.ge(threshold) | pd.DataFrame(
+        r_squared.index.to_numpy()[:, None] == r_squared.columns.to_numpy()[None, :], index=r_squared.index,
+        columns=r_squared.columns,
+    )  # fmt: skip
+    rows = []
+    for feature_set, penalty, seed in models:
+        own = (selected["feature_set"] == feature_set) & (selected["penalty"] == penalty) & (selected["seed"] == seed)
+        kept = selected[own]
+        hits = tagged.loc[kept["snp"]]
+        is_hit, found = hits.any(axis=1), hits.any(axis=0)
+        rows.append({"feature_set": feature_set, "penalty": penalty, "seed": seed, "kept_snps": len(kept),
+                     "causal_snps": len(causal), "hits": int(is_hit.sum()), "causal_found": int(found.sum()),
+                     "precision": is_hit.mean() if len(kept) else np.nan,
+                     "recall": found.sum() / max(len(causal), 1)})  # fmt: skip
+    columns = ["feature_set", "penalty", "seed", "kept_snps", "causal_snps", "hits", "causal_found", "precision",
+               "recall"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def causal_snps_in_top(importance: pd.DataFrame, causal: set[str], tops: tuple[int, ...] = (100, 1000)) -> pd.DataFrame:

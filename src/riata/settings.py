@@ -321,6 +321,11 @@ class EmbeddingSettings(Settings):
         6000, "pca, algorithm auto: the most training samples for the relationship algorithm.", minimum=0
     )
     oversampling: int = setting(10, "pca: dimensions of the subspace beyond n_components.", minimum=0)
+    shrinkage_folds: int = setting(
+        5, "pca, relationship: folds of the training samples that measure how much a new sample's score shrinks "
+        "towards zero (many more variants than samples); held-out scores are rescaled by it to the training "
+        "scale (0: not corrected; krylov does not correct).", minimum=0,
+    )  # fmt: skip
     power_iterations: int = setting(
         7, "pca, krylov: block Krylov iterations; each is one pass over the training genotypes (see "
         "benchmarks/embedding.py for accuracy and time).", minimum=1,
@@ -358,6 +363,34 @@ class GwasSettings(Settings):
 
     def combination_checks(self) -> list[tuple[bool, str]]:
         return [(self.folds != 1, "folds must be 0 (none) or at least 2")]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrsSettings(Settings):
+    """The polygenic score (the prs feature sets): LD clumping and p-value thresholding of the training GWAS,
+    the cut-off chosen on the validation samples."""
+
+    section: ClassVar[str] = "prs"
+
+    p_values: tuple[float, ...] = setting(
+        (5e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2), "The p-value cut-offs tried.", above=0, maximum=1,
+        non_empty=True,
+    )  # fmt: skip
+    clump_r2: float = setting(0.1, "LD clumping: r-squared above which a SNP joins its index SNP's clump.", above=0,
+                              maximum=1)  # fmt: skip
+    clump_kb: int = setting(250, "LD clumping: kilobases either side of an index SNP.", minimum=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenSettings(Settings):
+    """The SNP-level networks (the snps feature sets): the SNPs most associated in the training GWAS as inputs,
+    the screen checked over every SNP and widened while a chosen network would use a SNP left out."""
+
+    section: ClassVar[str] = "screen"
+
+    size: int = setting(2000, "SNPs in the first screen, and the most added in a widening round.", minimum=1)
+    rounds: int = setting(2, "Most widening rounds (each a new fit) when SNPs outside the screen would enter.",
+                          minimum=0)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -400,6 +433,11 @@ class TrainSettings(Settings):
         "first", "first: only the first layer's weights; all: every layer's weights (biases never).",
         choices=("first", "all"),
     )  # fmt: skip
+    unpenalised: tuple[str, ...] = setting(
+        (), "Input variables whose first-layer weights carry no penalty (penalty factor 0; shell patterns such as "
+        "'genetic_*' allowed), e.g. known confounders or the principal components: always kept, and lambda_max is "
+        "computed with them fitted.",
+    )  # fmt: skip
     n_lambdas: int = setting(10, "Lambda values per penalty.", minimum=1)
     lambda_min_ratio: float = setting(0.01, "Smallest lambda as a share of lambda_max.", above=0, maximum=1)
     lambda_max: float | None = setting(
@@ -436,7 +474,7 @@ class TrainSettings(Settings):
 
 SECTIONS: tuple[type[Settings], ...] = (
     SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, GwasSettings,
-    TrainSettings,
+    PrsSettings, ScreenSettings, TrainSettings,
 )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ disequilibrium are realistic; several demes (an island model) add population str
 variables follow the distributions, correlations and missingness of the Framingham teaching data.
 The outcome CHD is drawn from a logistic model whose linear predictor has a clinical part (AGE has
 the largest effect) and a polygenic part from causal SNPs, with the genetic share of its variance and
-the prevalence set by the caller. ``truth.tsv`` records every variable's role and effect.
+the prevalence set by the caller. ``truth.tsv`` records every variable's role and effect, and
+``liability.tsv`` each sample's genetic part of the linear predictor (what an oracle would know).
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ def simulate(settings: SimulationSettings, out_dir: str | Path) -> None:
 
 
 def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
-    """Write clinical.tsv, genotypes.bed/.bim/.fam and truth.tsv into ``out_dir``."""
+    """Write clinical.tsv, genotypes.bed/.bim/.fam, truth.tsv and liability.tsv into ``out_dir``."""
     out_dir = Path(out_dir)
     rng = np.random.default_rng(settings.seed)
     chromosomes = _simulate_chromosomes(settings, rng)
@@ -317,10 +318,13 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
     samples = pd.DataFrame({"fid": sample_ids, "iid": sample_ids, "sex": clinical["SEX"].to_numpy()})
     bad_variants = rng.random(len(variants)) < settings.bad_variant_share
     missing_rates = np.where(bad_variants, 0.10, settings.genotype_missing_rate)
-    paths = [
-        out_dir / name for name in ("clinical.tsv", "truth.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam")
-    ]
-    with atomic_outputs(paths) as (clinical_tmp, truth_tmp, *genotype_files):
+    names = ("clinical.tsv", "truth.tsv", "liability.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam")
+    with atomic_outputs([out_dir / name for name in names]) as (
+        clinical_tmp,
+        truth_tmp,
+        liability_tmp,
+        *genotype_files,
+    ):
         causal_dosages = _write_genotypes(genotype_files, chromosomes, samples, variants, causal, missing_rates, rng)
         clinical_part = _clinical_predictor(clinical)
         genetic_part, snp_effects = _polygenic_predictor(
@@ -335,6 +339,8 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
         table.to_csv(clinical_tmp, sep="\t", index=False)
         truth = cohort_truth(variants["snp"].to_numpy()[causal], snp_effects)
         truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
+        liability = pd.DataFrame({ID_COLUMN: sample_ids, "genetic_liability": genetic_part})
+        liability.to_csv(liability_tmp, sep="\t", index=False, float_format="%.6g")
     log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f",
              settings.n_samples, len(variants), settings.n_chromosomes, settings.n_demes, outcome.sum(),
              100 * outcome.mean(), intercept)  # fmt: skip

@@ -26,7 +26,8 @@ then extended upwards until every first layer is empty, so it always ends at an 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ from riata.tasks import LARGER_IS_BETTER, SELECTION_METRICS, Task
 
 log = logging.getLogger("riata")
 
+UNPENALISED_FIT_LAMBDA = 1e6  # zeroes every penalised group at each proximal step
 COLD_GRID_RAISES = 4  # times a cold-start grid is raised fourfold until its largest lambda empties the layer
 MAX_PATH_EXTENSION = 30  # lambdas a warm-start path may add above its grid to reach an empty layer
 
@@ -57,32 +59,42 @@ def penalised_layers(
     return layers
 
 
-def penalty_dual_norm(penalty: str, gradient: torch.Tensor, groups: Groups, l1_ratio: float) -> torch.Tensor:
-    """Smallest lambda at which a zero first layer is optimal, per model, from the gradient there.
+def group_dual_norms(penalty: str, gradient: torch.Tensor, groups: Groups, l1_ratio: float) -> torch.Tensor:
+    """Per model and group, the smallest lambda at which the group's zero weights are optimal, from the data
+    loss's gradient there; (models, inputs, hidden) -> (models, groups).
 
-    ``gradient`` (models, inputs, hidden) is the data loss's gradient at a zero first layer. Zero is
-    optimal when the gradient lies in lambda x the penalty's subdifferential at zero: ``max |g|`` for
-    l1 (and l2, to set its scale), ``max |g| / l1_ratio`` for elastic net, ``max_g ||g_g|| /
-    sqrt(p_g)`` for group lasso; for sparse group lasso the smallest lambda with
-    ``||S(g_g, lambda alpha)|| <= lambda (1 - alpha) sqrt(p_g)`` in every group (found by bisection).
+    Zero is optimal when the gradient lies in lambda x the penalty's subdifferential at zero: ``max |g|``
+    for l1 (and l2, to set its scale), ``max |g| / l1_ratio`` for elastic net, ``||g_g|| / sqrt(p_g)`` for
+    group lasso, and for sparse group lasso the smallest lambda with ``||S(g_g, lambda alpha)|| <= lambda
+    (1 - alpha) sqrt(p_g)`` (found by bisection). A group's penalty factor divides its value (factor 0: 0).
     """
-    largest = gradient.abs().amax(dim=(1, 2))
-    if penalty in ("l1", "l2"):
-        return largest
-    if penalty == "elastic_net":
-        return largest / l1_ratio
+    largest = groups.maxima(gradient.abs())
     weights = groups.sizes(gradient.shape[2]).sqrt().to(gradient.dtype)
-    if penalty == "group_lasso":
-        return (groups.norms(gradient) / weights).amax(dim=1)
-    if penalty == "sparse_group_lasso":
+    if penalty in ("l1", "l2"):
+        norms = largest
+    elif penalty == "elastic_net":
+        norms = largest / l1_ratio
+    elif penalty == "group_lasso":
+        norms = groups.norms(gradient) / weights
+    elif penalty == "sparse_group_lasso":
         low, high = torch.zeros_like(largest), largest / l1_ratio  # at `high` every weight is thresholded to 0
         for _ in range(60):
             middle = (low + high) / 2
-            residual = groups.norms(soft_threshold(gradient, middle.view(-1, 1, 1) * l1_ratio))
-            feasible = (residual <= middle.view(-1, 1) * (1 - l1_ratio) * weights + 1e-12).all(dim=1)
+            thresholds = (middle * l1_ratio)[:, groups.index].unsqueeze(2)
+            feasible = groups.norms(soft_threshold(gradient, thresholds)) <= middle * (1 - l1_ratio) * weights + 1e-12
             high, low = torch.where(feasible, middle, high), torch.where(feasible, low, middle)
-        return high
-    raise ValueError(f"no lambda grid for penalty {penalty!r}")
+        norms = high
+    else:
+        raise ValueError(f"no lambda grid for penalty {penalty!r}")
+    if groups.factors is None:
+        return norms
+    factors = groups.factors.to(norms.dtype)
+    return torch.where(factors > 0, norms / factors.clamp_min(1e-300), torch.zeros_like(norms))
+
+
+def penalty_dual_norm(penalty: str, gradient: torch.Tensor, groups: Groups, l1_ratio: float) -> torch.Tensor:
+    """Smallest lambda at which a zero first layer (its penalised groups) is optimal, per model."""
+    return group_dual_norms(penalty, gradient, groups, l1_ratio).amax(dim=1)
 
 
 def lambda_max(
@@ -93,16 +105,20 @@ def lambda_max(
     groups: Groups,
     seeds: list[int],
     settings: TrainSettings,
+    network: StackedMLP | None = None,
 ) -> float:
-    """The lambda at which each seed's initial network, first layer at zero, is optimal (largest over seeds).
+    """The lambda at which each seed's network, penalised first-layer groups at zero, is optimal (largest
+    over seeds; x: samples x inputs, y: targets).
 
-    The later layers are those of the seed's initialisation and the output bias is the intercept-only
-    fit (x: samples x inputs, y: targets). Without hidden layers this is exactly glmnet's lambda_max.
+    By default the network is the seed's initialisation with a zero first layer and the intercept-only
+    output bias: without hidden layers this is exactly glmnet's lambda_max. With unpenalised groups,
+    ``network`` is the seeds' networks fitted with only those groups free (:func:`fit_path`).
     """
-    network = StackedMLP(x.shape[1], settings.hidden_layers, seeds, task.n_outputs)
-    with torch.no_grad():
-        network.first_layer.zero_()
-        network.biases[-1].copy_(task.intercept(y).expand_as(network.biases[-1]))
+    if network is None:
+        network = StackedMLP(x.shape[1], settings.hidden_layers, seeds, task.n_outputs)
+        with torch.no_grad():
+            network.first_layer.zero_()
+            network.biases[-1].copy_(task.intercept(y).expand_as(network.biases[-1]))
     loss = task.losses(network(x), y).mean(dim=1).sum()
     (gradient,) = torch.autograd.grad(loss, network.first_layer)
     return float(penalty_dual_norm(penalty, gradient, groups, settings.l1_ratio).max())
@@ -392,7 +408,7 @@ def fit_path(
                         seeds=np.asarray(seeds), **common, description="training")  # fmt: skip
         return LambdaPath(np.zeros(1), _points(fit, task, x, no_penalty, seeds))
     if lambdas is None:
-        top = settings.lambda_max or lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings)
+        top = settings.lambda_max or _largest_lambda(x, y, seeds, **common)
         grid = np.geomspace(top * settings.lambda_min_ratio, top, settings.n_lambdas)  # increasing
         # Only proximal steps give exact zeros, and L2's never do: only then can the path end at an empty layer.
         must_empty = settings.lambda_max is None and settings.mode == "proximal" and penalty != "l2"
@@ -400,6 +416,18 @@ def fit_path(
         grid, must_empty = np.asarray(lambdas, dtype=float), False
     path = _warm_path if settings.warm_start else _cold_path
     return path(x, y, grid, must_empty, seeds=seeds, **common)
+
+
+def _largest_lambda(x, y, seeds, *, task, penalty, groups, settings) -> float:
+    """:func:`lambda_max`, at the networks fitted with only the unpenalised groups free when there are any
+    (a lambda so large that every penalised group is zero after each proximal step)."""
+    network = None
+    if groups.factors is not None and (groups.factors == 0).any():
+        fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], task=task, penalty=penalty,
+                        lambdas=np.full(len(seeds), UNPENALISED_FIT_LAMBDA), seeds=np.asarray(seeds), groups=groups,
+                        settings=replace(settings, mode="proximal"), description="unpenalised inputs")  # fmt: skip
+        network = fit.network
+    return lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings, network)
 
 
 def _cold_path(x, y, grid: np.ndarray, must_empty: bool, *, seeds, task, penalty, groups, settings) -> LambdaPath:
@@ -606,7 +634,8 @@ def fit_penalty(
         )
     names = columns["column"].tolist()
     variable_of = pd.Series(columns["variable"].to_numpy(), index=names)
-    groups = Groups.from_labels(variable_of.tolist())
+    unpenalised = {v for v in variable_of.unique() if any(fnmatchcase(v, p) for p in settings.unpenalised)}
+    groups = Groups.from_labels(variable_of.tolist(), unpenalised)
     x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
     y = {split: task.target_tensor(t[outcome].to_numpy()) for split, t in tables.items()}
     path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)

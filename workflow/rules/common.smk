@@ -6,10 +6,11 @@ import shlex
 
 from snakemake.exceptions import WorkflowError
 
-from riata.commands import compare, config_options, figures, heatmaps, snps
+from riata.commands import compare, config_options, figures, gwas, heatmaps, snps
 from riata.config import uses_genotypes, validate_config
 from riata.errors import RiataError
-from riata.io.results import FEATURE_FILES, SEED_FILES
+from riata.io.results import FEATURE_FILES, QC_FILES, SEED_FILES
+from riata.settings import FEATURE_SET_SOURCES
 
 # Validated once, with riata's own check (the schema derives from riata.settings): it names the key at
 # fault and the nearest valid key for a misspelt one, and fills in every default.
@@ -32,6 +33,16 @@ FEATURE_SETS = TRAINING["feature_sets"]
 PENALTIES = TRAINING["penalties"]
 SEEDS = TRAINING["seeds"]
 USES_GENOTYPES = uses_genotypes(config)
+# Inputs built from the training GWAS: the polygenic score, and the screened SNPs.
+PRS_FEATURE_SETS = [fs for fs in FEATURE_SETS if "prs" in FEATURE_SET_SOURCES[fs]]
+SNP_FEATURE_SETS = [fs for fs in FEATURE_SETS if "snp" in FEATURE_SET_SOURCES[fs]]
+USES_GWAS = bool(PRS_FEATURE_SETS or SNP_FEATURE_SETS)
+GWAS_FOLDS = config["gwas"]["folds"] if PRS_FEATURE_SETS else 0
+# A simulated cohort's oracle: the unpenalised network on clinical inputs + the true genetic liability.
+ORACLE = SIMULATED and SIMULATION_KIND == "cohort"
+TRAINED = [(fs, p) for fs in FEATURE_SETS for p in PENALTIES] + (
+    [("oracle", "none")] if ORACLE else []
+)
 HEATMAP_FEATURE_SET = (
     "clinical_genetic" if "clinical_genetic" in FEATURE_SETS else FEATURE_SETS[-1]
 )
@@ -40,13 +51,21 @@ GENOTYPE_FORMAT = config["genotypes"]["format"]
 
 
 wildcard_constraints:
-    feature_set="|".join(FEATURE_SETS),
+    feature_set="|".join(FEATURE_SETS + (["oracle"] if ORACLE else [])),
     penalty="|".join(PENALTIES),
 
 
 def verb_options(verb):
     """Options for `riata <verb>`, from the config: every setting the verb takes."""
     return config_options(verb, config)
+
+
+def train_options(wildcards):
+    """The training settings, and the screen's for the snps feature sets."""
+    screened = "snp" in FEATURE_SET_SOURCES[wildcards.feature_set]
+    return config_options(
+        "train", config, ("training", "screen") if screened else ("training",)
+    )
 
 
 def clinical_table():
@@ -82,6 +101,7 @@ def simulated_outputs():
         outputs["genotypes"] = multiext(
             f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam"
         )
+        outputs["liability"] = f"{RESULTS}/simulated/liability.tsv"
     return outputs
 
 
@@ -108,15 +128,80 @@ def feature_inputs():
     inputs = {"clinical": clinical_table(), "split": analysis_split()}
     if USES_GENOTYPES:
         inputs["components"] = f"{RESULTS}/embedding/components.tsv"
+    if ORACLE:
+        inputs["liability"] = f"{RESULTS}/simulated/liability.tsv"
     return inputs
 
 
-def component_option(wildcards, input):
-    return (
-        f"--components {shlex.quote(input.components)}"
-        if "components" in input.keys()
-        else ""
-    )
+def file_options(*names):
+    """A params function giving ``--name FILE`` for each of the rule's named inputs ``names`` it has."""
+
+    def options(wildcards, input):
+        words = []
+        for name in names:
+            value = input[name] if name in input.keys() else []
+            paths = [value] if isinstance(value, str) else list(value)
+            if paths:
+                words.append(f"--{name.replace('_', '-')} {shlex.quote(paths[0])}")
+        return " ".join(words)
+
+    return options
+
+
+def gwas_outputs():
+    outputs = {"associations": f"{RESULTS}/gwas/associations.parquet"}
+    if GWAS_FOLDS:
+        outputs["folds"] = f"{RESULTS}/gwas/folds.tsv"
+        outputs["fold_associations"] = f"{RESULTS}/gwas/fold_associations.parquet"
+    return outputs
+
+
+def optional_output_options(wildcards, output):
+    """``--out-<name> FILE`` for each optional named output a rule has."""
+    names = [n for n in ("selected", "truth") if n in output.keys() and output[n]]
+    return " ".join(f"--out-{name} {shlex.quote(output[name])}" for name in names)
+
+
+def fold_output_options(wildcards, output):
+    if "folds" not in output.keys():
+        return ""
+    return f"--out-folds {shlex.quote(output.folds)} --out-fold-associations {shlex.quote(output.fold_associations)}"
+
+
+def score_inputs():
+    outputs = gwas_outputs()
+    return {
+        "genotypes": genotype_files(),
+        "qc": [f"{RESULTS}/qc/variants.tsv"],
+        "features": features_files(FEATURE_FILES),
+        "gwas": outputs["associations"],
+        **(
+            {key: outputs[key] for key in ("folds", "fold_associations")}
+            if GWAS_FOLDS
+            else {}
+        ),
+    }
+
+
+def train_inputs(wildcards):
+    """The features, and the polygenic score or the training GWAS and genotypes the feature set needs."""
+    inputs = {"features": features_files(FEATURE_FILES)}
+    sources = FEATURE_SET_SOURCES[wildcards.feature_set]
+    if "prs" in sources:
+        inputs["prs"] = f"{RESULTS}/prs/scores.tsv"
+    if "snp" in sources:
+        inputs["gwas"] = f"{RESULTS}/gwas/associations.parquet"
+        inputs["genotypes"] = genotype_files()
+        inputs["qc"] = [f"{RESULTS}/qc/variants.tsv"]
+    return inputs
+
+
+def screen_genotype_options(wildcards, input):
+    """--genotypes and --qc of a snps feature set's training job."""
+    if "qc" not in input.keys():
+        return ""
+    prefix = os.path.splitext(input.genotypes[0])[0]
+    return f"--genotypes {shlex.quote(prefix)} --qc {shlex.quote(os.path.dirname(input.qc[0]))} {fid_option()}"
 
 
 # Folder and prefix parameters derived from a rule's own files (as `snakemake --lint` asks), so they
@@ -164,9 +249,7 @@ GENETIC_FEATURE_SETS = [
     fs for fs in FEATURE_SETS if fs in ("genetic", "clinical_genetic")
 ]
 WEIGHTS_PENALTY = "group_lasso" if "group_lasso" in PENALTIES else PENALTIES[-1]
-ALL_MODELS = [
-    model_dir(fs, p, s) for fs in FEATURE_SETS for p in PENALTIES for s in SEEDS
-]
+ALL_MODELS = [model_dir(fs, p, s) for fs, p in TRAINED for s in SEEDS]
 # Figures: each penalty's first seed of the heat map feature set; the heat maps add group lasso's
 # second seed, and the weights over epochs are group lasso's (or the last penalty's) first seed.
 FIGURE_MODELS = [model_dir(HEATMAP_FEATURE_SET, p, SEEDS[0]) for p in PENALTIES]
@@ -176,10 +259,27 @@ HEATMAP_MODELS = FIGURE_MODELS + (
     else []
 )
 WEIGHTS_MODEL = model_dir(HEATMAP_FEATURE_SET, WEIGHTS_PENALTY, SEEDS[0])
-# SNP importance: the first seed of every penalty of the models with genetic inputs.
+# SNP importance: the first seed of every penalty of the models on components or on screened SNPs.
 SNP_MODELS = [
-    model_dir(fs, p, SEEDS[0]) for fs in GENETIC_FEATURE_SETS for p in PENALTIES
+    model_dir(fs, p, SEEDS[0])
+    for fs in GENETIC_FEATURE_SETS + SNP_FEATURE_SETS
+    for p in PENALTIES
 ]
+
+
+def snp_rule_inputs():
+    """The models, the loadings (models on components), the training GWAS (models on screened SNPs), and on
+    a simulated cohort its truth, with the training genotypes for the LD of kept and causal SNPs.
+    """
+    inputs = {"models": files_in(SNP_MODELS, snps.MODEL_FILES), "truth": truth_file()}
+    if GENETIC_FEATURE_SETS:
+        inputs["loadings"] = f"{RESULTS}/embedding/loadings.parquet"
+    if SNP_FEATURE_SETS:
+        inputs["gwas"] = f"{RESULTS}/gwas/associations.parquet"
+        if SIMULATED:
+            inputs["genotypes"] = genotype_files()
+            inputs["split"] = f"{RESULTS}/qc/split.tsv"
+    return inputs
 
 
 def model_dirs_of(wildcards, input):
@@ -200,6 +300,13 @@ def truth_option(wildcards, input):
     return f"--truth {shlex.quote(input.truth[0])}" if input.truth else ""
 
 
+def snp_genotype_option(wildcards, input):
+    """--genotypes PREFIX when the rule reads genotypes."""
+    if "genotypes" not in input.keys():
+        return ""
+    return f"--genotypes {shlex.quote(os.path.splitext(input.genotypes[0])[0])}"
+
+
 def final_outputs():
     outputs = [
         f"{RESULTS}/comparison.tsv",
@@ -214,8 +321,12 @@ def final_outputs():
     ]
     if SIMULATED:
         outputs.append(f"{RESULTS}/truth_check.tsv")
-    if USES_GENOTYPES and GENETIC_FEATURE_SETS:
+    if PRS_FEATURE_SETS:
+        outputs.append(f"{RESULTS}/prs/cutoffs.tsv")
+    if SNP_MODELS:
         outputs += [f"{RESULTS}/snp_importance.tsv", f"{RESULTS}/figures/manhattan.png"]
+        if SNP_FEATURE_SETS:
+            outputs.append(f"{RESULTS}/selected_snps.tsv")
         if SIMULATED:
             outputs.append(f"{RESULTS}/snp_truth.tsv")
     return outputs

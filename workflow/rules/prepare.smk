@@ -25,9 +25,7 @@ rule qc:
         genotypes=genotype_files(),
         split=f"{RESULTS}/split.tsv",
     output:
-        multiext(
-            f"{RESULTS}/qc/", "samples.tsv", "variants.tsv", "summary.tsv", "split.tsv"
-        ),
+        [f"{RESULTS}/qc/{name}" for name in QC_FILES],
     log:
         f"{LOGS}/qc.log",
     benchmark:
@@ -58,11 +56,11 @@ rule features:
     conda:
         "../../envs/riata.yaml"
     params:
-        components=component_option,
+        files=file_options("components", "liability"),
         options=verb_options("features"),
         out=folder_of_output,
     shell:
-        "riata features --clinical {input.clinical:q} --split {input.split:q} {params.components}"
+        "riata features --clinical {input.clinical:q} --split {input.split:q} {params.files}"
         " {params.options} --out-dir {params.out:q} 2> {log:q}"
 
 

@@ -110,13 +110,11 @@ rule figures:
         " --out-stability {output.stability:q} 2> {log:q}"
 
 
-if USES_GENOTYPES and GENETIC_FEATURE_SETS:
+if SNP_MODELS:
 
     rule snps:
         input:
-            models=files_in(SNP_MODELS, snps.MODEL_FILES),
-            loadings=f"{RESULTS}/embedding/loadings.parquet",
-            truth=truth_file(),
+            **snp_rule_inputs(),
         output:
             tsv=report(
                 f"{RESULTS}/snp_importance.tsv",
@@ -127,6 +125,15 @@ if USES_GENOTYPES and GENETIC_FEATURE_SETS:
                 f"{RESULTS}/figures/manhattan.png",
                 caption="../report/manhattan.rst",
                 category="SNPs",
+            ),
+            selected=(
+                report(
+                    f"{RESULTS}/selected_snps.tsv",
+                    caption="../report/selected_snps.rst",
+                    category="SNPs",
+                )
+                if SNP_FEATURE_SETS
+                else []
             ),
             truth=(
                 report(
@@ -145,12 +152,10 @@ if USES_GENOTYPES and GENETIC_FEATURE_SETS:
             "../../envs/riata.yaml"
         params:
             models=model_dirs_of,
-            truth=truth_option,
-            out_truth=(
-                f"--out-truth {shlex.quote(f'{RESULTS}/snp_truth.tsv')}"
-                if SIMULATED
-                else ""
-            ),
+            files=file_options("loadings", "gwas", "truth", "split"),
+            genotypes=snp_genotype_option,
+            outputs=optional_output_options,
+            fid=fid_option(),
         shell:
-            "riata snps {params.models} --loadings {input.loadings:q} {params.truth} --out-tsv {output.tsv:q}"
-            " --out-png {output.png:q} {params.out_truth} 2> {log:q}"
+            "riata snps {params.models} {params.files} {params.genotypes} {params.fid} --out-tsv {output.tsv:q} --out-png {output.png:q}"
+            " {params.outputs} 2> {log:q}"

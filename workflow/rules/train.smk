@@ -1,9 +1,10 @@
-# One job per feature set x penalty: every (lambda, seed) network of it is trained as one batch.
+# One job per feature set x penalty: every (lambda, seed) network of it is trained as one batch. The prs
+# feature sets read the polygenic score, the snps feature sets the training GWAS and the genotypes.
 
 
 rule train:
     input:
-        features_files(FEATURE_FILES),
+        unpack(train_inputs),
     output:
         [
             f"{RESULTS}/models/{{feature_set}}/{{penalty}}/seed{seed}/{name}"
@@ -19,9 +20,11 @@ rule train:
     # Small batched networks: one thread each lets jobs run side by side.
     threads: 1
     params:
-        features=folder_of_input,
+        features=folder_of_input_features,
+        files=file_options("prs", "gwas"),
+        genotypes=screen_genotype_options,
         out=models_folder_of_output,
-        options=verb_options("train"),
+        options=train_options,
     shell:
         "riata train --features {params.features:q} --feature-set {wildcards.feature_set} --penalty {wildcards.penalty}"
-        " {params.options} --threads {threads} --out-dir {params.out:q} 2> {log:q}"
+        " {params.files} {params.genotypes} {params.options} --threads {threads} --out-dir {params.out:q} 2> {log:q}"

@@ -22,6 +22,7 @@ from riata.commands import (
     gwas,
     heatmaps,
     qc,
+    score,
     simulate,
     snps,
     split,
@@ -29,7 +30,7 @@ from riata.commands import (
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, gwas, train, compare, figures, snps, heatmaps,
+    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, snps, heatmaps,
 )  # fmt: skip
 
 
@@ -37,9 +38,10 @@ def verb_of(command: ModuleType) -> str:
     return command.__name__.rsplit(".", 1)[-1]
 
 
-def config_options(verb: str, config: dict) -> str:
-    """The options a workflow rule passes to ``riata <verb>``: every setting the verb takes, from the
-    (validated) config, shell-quoted."""
+def config_options(verb: str, config: dict, sections: tuple[str, ...] | None = None) -> str:
+    """The options a workflow rule passes to ``riata <verb>``: every setting the verb takes (of the config
+    ``sections`` only, when given), from the (validated) config, shell-quoted."""
     command = next(c for c in COMMANDS if verb_of(c) == verb)
-    words = [word for options in command.CONFIG_OPTIONS for word in options.words(config[options.settings.section])]
+    chosen = [o for o in command.CONFIG_OPTIONS if sections is None or o.settings.section in sections]
+    words = [word for options in chosen for word in options.words(config[options.settings.section])]
     return " ".join(shlex.quote(word) for word in words)

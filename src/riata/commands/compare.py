@@ -7,8 +7,8 @@ import argparse
 from riata.commands.common import add_model_arguments
 
 CONFIG_OPTIONS = ()
-MODEL_FILES = ("metrics.tsv", "predictions.tsv", "stability_refits.tsv")
-FEATURE_FILES = ("columns", "parameters")
+MODEL_FILES = ("metrics.tsv", "predictions.tsv", "stability_refits.tsv", "inputs.tsv")
+FEATURE_FILES = ("parameters",)
 
 
 def register_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,12 +32,25 @@ def run(arguments: argparse.Namespace) -> None:
 
     import pandas as pd
 
-    from riata.io.results import read_features, read_metrics_table, read_refit_frequencies, read_test_predictions
+    from riata.io.results import (
+        read_features,
+        read_inputs,
+        read_metrics_table,
+        read_refit_frequencies,
+        read_test_predictions,
+    )
     from riata.io.tables import atomic_outputs, read_table
-    from riata.report import against_baseline, comparison_markdown, order_comparison, stability_table, truth_table
+    from riata.report import (
+        against_baseline,
+        comparison_markdown,
+        oracle_gain_recovered,
+        order_comparison,
+        stability_table,
+        truth_table,
+    )
     from riata.tasks import Task
 
-    _, columns, parameters = read_features(arguments.features, splits=())
+    _, _, parameters = read_features(arguments.features, splits=())
     outcome = parameters["outcome"]
     task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2))
     tables = [read_metrics_table(model_dir) for model_dir in arguments.models]  # one row each
@@ -45,10 +58,13 @@ def run(arguments: argparse.Namespace) -> None:
     comparison = order_comparison(pd.concat(tables, ignore_index=True))
     predictions = {(m["feature_set"], m["penalty"], m["seed"]): read_test_predictions(model_dir)
                    for model_dir, m in models}  # fmt: skip
-    comparison = against_baseline(comparison, predictions, task)
+    comparison = oracle_gain_recovered(against_baseline(comparison, predictions, task), task)
+    if comparison["oracle_gain_recovered"].isna().all():
+        comparison = comparison.drop(columns="oracle_gain_recovered")
+    inputs = {(m["feature_set"], m["penalty"], m["seed"]): read_inputs(model_dir) for model_dir, m in models}
     refits = pd.concat([read_refit_frequencies(model_dir, m) for model_dir, m in models], ignore_index=True)
-    stability = stability_table(comparison, columns, refits)
-    truth = truth_table(comparison, columns, read_table(arguments.truth)) if arguments.truth else None
+    stability = stability_table(comparison, inputs, refits)
+    truth = truth_table(comparison, inputs, read_table(arguments.truth)) if arguments.truth else None
     outputs = [arguments.out_tsv, arguments.out_md, arguments.out_stability]
     with atomic_outputs(outputs + ([arguments.out_truth] if truth is not None else [])) as paths:
         comparison.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")

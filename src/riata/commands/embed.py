@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from riata.commands.common import GENOTYPES, add_genotype_arguments
@@ -10,6 +11,8 @@ from riata.settings import EmbeddingSettings, Options
 
 EMBEDDING = Options(EmbeddingSettings)
 CONFIG_OPTIONS = (GENOTYPES, EMBEDDING)
+
+log = logging.getLogger("riata")
 
 
 def register_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +74,16 @@ def _training_genotypes(arguments: argparse.Namespace):
     return selection, ids, split[ids].to_numpy()
 
 
+def heldout_variance_ratio(train_scores, other_scores):
+    """Per component, the mean square of held-out samples' scores over the training scores' variance: 1
+    when new samples are on the training scale (a diagnostic; nothing is fitted on held-out samples)."""
+    import numpy as np
+
+    if not len(other_scores):
+        return np.full(train_scores.shape[1], np.nan)
+    return (other_scores**2).mean(axis=0) / train_scores.var(axis=0)
+
+
 def _fit(settings, genotypes, write_loadings, arguments) -> tuple:
     """Scores (training samples, then held-out samples, x k) and the spectrum's columns."""
     import numpy as np
@@ -86,10 +99,14 @@ def _fit(settings, genotypes, write_loadings, arguments) -> tuple:
                 algorithm=settings.algorithm, relationship_max_samples=settings.relationship_max_samples,
                 oversampling=settings.oversampling, power_iterations=settings.power_iterations, seed=settings.seed,
                 block_variants=block_variants, threads=arguments.threads, scheduler=client,
-                spill_dir=str(Path(arguments.out_loadings).parent),
+                spill_dir=str(Path(arguments.out_loadings).parent), shrinkage_folds=settings.shrinkage_folds,
             )  # fmt: skip
+        ratio = heldout_variance_ratio(pca.train_scores, pca.other_scores)
+        log.info("held-out / training score variance, first components: %s (shrinkage factors %s)",
+                 " ".join(f"{r:.2f}" for r in ratio[:5]), " ".join(f"{f:.2f}" for f in pca.shrinkage[:5]))  # fmt: skip
         spectrum = {"singular_value": pca.singular_values, "eigenvalue": pca.eigenvalues,
-                    "variance_explained": pca.variance_explained}  # fmt: skip
+                    "variance_explained": pca.variance_explained, "shrinkage": pca.shrinkage,
+                    "heldout_variance_ratio": ratio}  # fmt: skip
         return np.vstack([pca.train_scores, pca.other_scores]), spectrum
     from riata.autoencoder import fit_autoencoder
 

@@ -33,7 +33,7 @@ FEATURE_FILES = {**{split: f"{split}.tsv" for split in SPLITS}, "columns": "colu
                  "parameters": "preprocessing.json"}  # fmt: skip
 SEED_FILES = (
     "metrics.tsv", "first_layer.tsv", "path.tsv", "predictions.tsv", "model.pt", "training.tsv",
-    "first_layer_epochs.tsv", "first_layer.png", "stability_refits.tsv",
+    "first_layer_epochs.tsv", "first_layer.png", "stability_refits.tsv", "inputs.tsv",
 )  # fmt: skip
 
 
@@ -155,8 +155,10 @@ def epochs_table(snapshots: dict[int, np.ndarray], first_layer: pd.DataFrame) ->
 
 
 def write_seed_tables(paths: dict[str, Path], result: SeedResult, metrics: dict, predictions: pd.DataFrame,
-                      refits: int) -> None:  # fmt: skip
-    """The tables of one seed's model, each to its path in ``paths`` (keyed by :data:`SEED_FILES` name)."""
+                      refits: int, inputs: pd.DataFrame) -> None:  # fmt: skip
+    """The tables of one seed's model, each to its path in ``paths`` (keyed by :data:`SEED_FILES` name);
+    ``inputs`` is the networks' column metadata (column, variable, source)."""
+    inputs.to_csv(paths["inputs.tsv"], sep="\t", index=False)
     pd.DataFrame([metrics]).to_csv(paths["metrics.tsv"], sep="\t", index=False, float_format="%.6g")
     result.first_layer.to_csv(paths["first_layer.tsv"], sep="\t", float_format="%.6g")
     result.path.to_csv(paths["path.tsv"], sep="\t", index=False, float_format="%.6g")
@@ -194,6 +196,11 @@ def read_model_metrics(model_dir: str | Path) -> pd.Series:
 def model_label(metrics: pd.Series) -> str:
     """'group_lasso, seed 2': how figures name a model."""
     return f"{metrics['penalty']}, seed {metrics['seed']}"
+
+
+def read_inputs(model_dir: str | Path) -> pd.DataFrame:
+    """A model's inputs.tsv: one row per input column, with its variable and source."""
+    return read_table(Path(model_dir) / "inputs.tsv", dtype={"column": str, "variable": str})
 
 
 def read_refit_frequencies(model_dir: Path, model: pd.Series) -> pd.DataFrame:
