@@ -31,7 +31,7 @@ case-study-10k: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --configfile config/case_study_10k.yaml
 	$(BIN)/python benchmarks/end_to_end.py results/case_study_10k
 
-# What the tests need from Debian (plink2, chromium, chromedriver); installed with apt-get when missing.
+# What the tests need from Debian (plink2, plink1.9, chromium, chromedriver, SLURM); installed with apt-get when missing.
 system-deps:
 	sh tests/install-system-deps.sh
 

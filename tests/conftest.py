@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
+from riata.io.plink import BedBlocks, read_bim, read_fam
 from riata.settings import SimulationSettings
 from riata.simulate import simulate_cohort
 
@@ -25,6 +28,27 @@ def tiny_cohort(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny_cohort")
     simulate_cohort(TINY_COHORT, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def signal_cohort(tmp_path_factory):
+    """800 samples x 3000 SNPs with a strong polygenic signal, 600 training samples, three covariates."""
+    folder = tmp_path_factory.mktemp("gwas_cohort")
+    simulate_cohort(SimulationSettings(n_samples=800, n_snps=3000, n_demes=2, n_causal_snps=20, genetic_share=0.3,
+                                       seed=3), folder)  # fmt: skip
+    fam, bim = read_fam(folder / "genotypes.fam"), read_bim(folder / "genotypes.bim")
+    clinical = pd.read_csv(folder / "clinical.tsv", sep="\t")
+    rng = np.random.default_rng(0)
+    train = np.sort(rng.choice(len(fam), 600, replace=False))
+    covariates = np.column_stack([clinical["AGE"], clinical["SYSBP"], rng.normal(size=len(fam))])
+    source = BedBlocks(folder / "genotypes.bed", len(fam), len(bim))
+    dosage = source.read(None, np.arange(len(bim)))
+    frequency = np.nanmean(dosage, axis=0) / 2
+    common = int(np.argmax(np.minimum(frequency, 1 - frequency)))
+    quantitative = 0.4 * np.nan_to_num(dosage[:, common]) + 0.01 * covariates[:, 0] + rng.normal(size=len(fam))
+    outcomes = {"linear": quantitative, "logistic": clinical["CHD"].to_numpy()}
+    return {"causal": common, "folder": folder, "fam": fam, "bim": bim, "train": train, "covariates": covariates,
+            "source": source, "dosage": dosage, "outcomes": outcomes}  # fmt: skip
 
 
 def require_tool(name: str) -> str:

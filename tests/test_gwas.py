@@ -6,35 +6,10 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 from conftest import require_tool
 
 from riata.genetics.association import associations, null_model
-from riata.io.plink import BedBlocks, read_bim, read_fam
 from riata.io.tables import read_table
-from riata.settings import SimulationSettings
-from riata.simulate import simulate_cohort
-
-
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory):
-    """800 samples x 3000 SNPs with a strong polygenic signal, 600 training samples, three covariates."""
-    folder = tmp_path_factory.mktemp("gwas_cohort")
-    simulate_cohort(SimulationSettings(n_samples=800, n_snps=3000, n_demes=2, n_causal_snps=20, genetic_share=0.3,
-                                       seed=3), folder)  # fmt: skip
-    fam, bim = read_fam(folder / "genotypes.fam"), read_bim(folder / "genotypes.bim")
-    clinical = pd.read_csv(folder / "clinical.tsv", sep="\t")
-    rng = np.random.default_rng(0)
-    train = np.sort(rng.choice(len(fam), 600, replace=False))
-    covariates = np.column_stack([clinical["AGE"], clinical["SYSBP"], rng.normal(size=len(fam))])
-    source = BedBlocks(folder / "genotypes.bed", len(fam), len(bim))
-    dosage = source.read(None, np.arange(len(bim)))
-    frequency = np.nanmean(dosage, axis=0) / 2
-    common = int(np.argmax(np.minimum(frequency, 1 - frequency)))
-    quantitative = 0.4 * np.nan_to_num(dosage[:, common]) + 0.01 * covariates[:, 0] + rng.normal(size=len(fam))
-    outcomes = {"linear": quantitative, "logistic": clinical["CHD"].to_numpy()}
-    return {"causal": common, "folder": folder, "fam": fam, "bim": bim, "train": train, "covariates": covariates,
-            "source": source, "dosage": dosage, "outcomes": outcomes}  # fmt: skip
 
 
 def riata_tests(cohort, kind: str) -> pd.DataFrame:
@@ -63,25 +38,25 @@ def plink2_glm(cohort, kind: str, folder) -> pd.DataFrame:
     return pd.read_csv(folder / f"out.y.glm.{suffix}", sep="\t")
 
 
-def test_linear_regression_equals_plink2_glm(cohort, tmp_path):
-    theirs = plink2_glm(cohort, "linear", tmp_path)
-    both = theirs.merge(riata_tests(cohort, "linear"), on="ID")
-    assert len(both) == len(cohort["bim"]) and (both["A1"] == both["ALT"]).all()
+def test_linear_regression_equals_plink2_glm(signal_cohort, tmp_path):
+    theirs = plink2_glm(signal_cohort, "linear", tmp_path)
+    both = theirs.merge(riata_tests(signal_cohort, "linear"), on="ID")
+    assert len(both) == len(signal_cohort["bim"]) and (both["A1"] == both["ALT"]).all()
     assert (both["OBS_CT"] == both["n"]).all()  # each SNP on its called training samples
     assert both["n"].min() < 600  # some SNPs have missing calls
     np.testing.assert_allclose(both["beta"], both["BETA"], rtol=2e-5, atol=1e-9)  # plink2 prints 6 digits
     np.testing.assert_allclose(both["se"], both["SE"], rtol=2e-5)
     np.testing.assert_allclose(both["statistic"], both["T_STAT"], rtol=2e-5, atol=1e-6)
     np.testing.assert_allclose(np.log10(both["p"]), np.log10(both["P"]), atol=1e-4)
-    assert both["P"].idxmin() == cohort["causal"] and both["P"].min() < 1e-6  # the outcome's SNP
+    assert both["P"].idxmin() == signal_cohort["causal"] and both["P"].min() < 1e-6  # the outcome's SNP
 
 
-def test_logistic_score_test_follows_plink2s_wald_test(cohort, tmp_path):
+def test_logistic_score_test_follows_plink2s_wald_test(signal_cohort, tmp_path):
     """Score and Wald tests are asymptotically equal, not identical: measured on common SNPs (training MAF
     >= 0.05), 99% of SNPs agree within 0.15 in log10 p, all within 0.3, and betas within 0.05 SE (median)."""
-    theirs = plink2_glm(cohort, "logistic", tmp_path)
-    both = theirs.merge(riata_tests(cohort, "logistic"), on="ID")
-    frequency = np.nanmean(cohort["dosage"][cohort["train"]], axis=0) / 2
+    theirs = plink2_glm(signal_cohort, "logistic", tmp_path)
+    both = theirs.merge(riata_tests(signal_cohort, "logistic"), on="ID")
+    frequency = np.nanmean(signal_cohort["dosage"][signal_cohort["train"]], axis=0) / 2
     common = (np.minimum(frequency, 1 - frequency) >= 0.05)[: len(both)]
     assert (both["OBS_CT"] == both["n"]).all()
     difference = np.abs(np.log10(both["p"]) - np.log10(both["P"]))[common]
@@ -93,17 +68,17 @@ def test_logistic_score_test_follows_plink2s_wald_test(cohort, tmp_path):
     assert pd.Series(both["p"]).corr(both["P"], method="spearman") > 0.999
 
 
-def test_a_folds_complement_is_tested_as_its_own_sample_set(cohort):
-    train, y = cohort["train"], cohort["outcomes"]["logistic"]
-    x = cohort["covariates"][train]
+def test_a_folds_complement_is_tested_as_its_own_sample_set(signal_cohort):
+    train, y = signal_cohort["train"], signal_cohort["outcomes"]["logistic"]
+    x = signal_cohort["covariates"][train]
     kept = np.arange(0, len(train), 3)
     together = [null_model("logistic", y[train], x, np.arange(len(train))),
                 null_model("logistic", y[train][kept], x[kept], kept)]  # fmt: skip
     alone = null_model("logistic", y[train][kept], x[kept], np.arange(len(kept)))
     variants = np.arange(400)
-    blocks = associations(cohort["source"], train, variants, together, block_variants=128)
+    blocks = associations(signal_cohort["source"], train, variants, together, block_variants=128)
     paired = np.vstack([r[1] for _, r in blocks])
-    single = np.vstack([r[0] for _, r in associations(cohort["source"], train[kept], variants, [alone])])
+    single = np.vstack([r[0] for _, r in associations(signal_cohort["source"], train[kept], variants, [alone])])
     np.testing.assert_allclose(paired, single, rtol=1e-9, equal_nan=True)
 
 
@@ -114,7 +89,7 @@ def riata(*arguments):
 
 
 def gwas_chain(clinical, genotypes, split, work):
-    """qc -> embed -> features -> gwas with 2 principal components, AGE and 3 folds, on a given split."""
+    """qc -> embed -> features -> gwas (2 principal components, AGE, 3 folds) -> score, on a given split."""
     common = ["--id-column", "sample_id", "--outcome", "CHD"]
     riata("qc", "--genotypes", genotypes, "--split", split, "--out-dir", work / "qc")
     riata("embed", "--genotypes", genotypes, "--qc", work / "qc", "--n-components", "4", "--out-components",
@@ -126,36 +101,56 @@ def gwas_chain(clinical, genotypes, split, work):
     riata("gwas", "--genotypes", genotypes, "--qc", work / "qc", "--features", work / "features",
           "--principal-components", "2", "--covariates", "AGE", "--folds", "3", "--out", work / "gwas.parquet",
           "--out-folds", work / "folds.tsv", "--out-fold-associations", work / "folds.parquet")  # fmt: skip
-    return [read_table(work / name) for name in ("gwas.parquet", "folds.tsv", "folds.parquet")]
+    riata("score", "--genotypes", genotypes, "--qc", work / "qc", "--features", work / "features", "--gwas",
+          work / "gwas.parquet", "--folds", work / "folds.tsv", "--fold-associations", work / "folds.parquet",
+          "--p-values", "0.001", "0.01", "0.1", "0.5", "--out-scores", work / "prs.tsv", "--out-weights",
+          work / "weights.tsv", "--out-cutoffs", work / "cutoffs.tsv")  # fmt: skip
+    names = ["gwas.parquet", "folds.tsv", "folds.parquet", "prs.tsv", "weights.tsv", "cutoffs.tsv"]
+    return dict(zip(names, (read_table(work / name, dtype={"sample_id": str}) for name in names), strict=True))
 
 
-def test_validation_and_test_samples_change_nothing_in_the_gwas(tiny_cohort, tmp_path):
-    original = tmp_path / "original"
-    original.mkdir()
+def changed_copy(tiny_cohort, split_table, work, samples):
+    """The tiny cohort with other outcomes and random genotypes for ``samples``, through the chain."""
+    work.mkdir()
+    clinical = pd.read_csv(tiny_cohort / "clinical.tsv", sep="\t")
+    changed = clinical["sample_id"].isin(samples)
+    clinical.loc[changed, "CHD"] = 1 - clinical.loc[changed, "CHD"]
+    clinical.to_csv(work / "clinical.tsv", sep="\t", index=False)
+    scramble_genotypes(tiny_cohort / "genotypes", work / "genotypes", samples)
+    return gwas_chain(work / "clinical.tsv", work / "genotypes", split_table, work)
+
+
+def test_held_out_samples_change_nothing_fitted_on_training_samples(tiny_cohort, tmp_path):
+    """The GWAS, its folds, the clumping (index SNPs at every cut-off) and the training scores' fit do not
+    see validation or test samples; the validation outcomes choose the cut-off, the test samples nothing."""
     split_table = tmp_path / "split.tsv"
     riata("split", "--clinical", tiny_cohort / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD",
           "--out", split_table)  # fmt: skip
-    gwas, folds, fold_gwas = gwas_chain(tiny_cohort / "clinical.tsv", tiny_cohort / "genotypes", split_table, original)
-    assert list(gwas.columns) == ["snp", "chrom", "pos", "a1", "a2", "a1_freq", "n", "beta", "se", "statistic", "p"]
-    assert list(fold_gwas.columns) == ["snp", "beta_0", "p_0", "beta_1", "p_1", "beta_2", "p_2"]
-    counts = folds["fold"].value_counts()
+    (tmp_path / "original").mkdir()
+    original = gwas_chain(tiny_cohort / "clinical.tsv", tiny_cohort / "genotypes", split_table, tmp_path / "original")
+    assert list(original["gwas.parquet"].columns) == ["snp", "chrom", "pos", "a1", "a2", "a1_freq", "n", "beta", "se",
+                                                      "statistic", "p"]  # fmt: skip
+    assert list(original["folds.parquet"].columns) == ["snp", "beta_0", "p_0", "beta_1", "p_1", "beta_2", "p_2"]
+    counts = original["folds.tsv"]["fold"].value_counts()
     assert sorted(counts.index) == [0, 1, 2] and counts.max() - counts.min() <= 2
-    # Held-out samples (the split is the same): other outcomes and other genotypes.
-    changed = tmp_path / "changed"
-    changed.mkdir()
-    split = pd.read_csv(original / "qc" / "split.tsv", sep="\t")
+    assert original["cutoffs.tsv"]["chosen"].sum() == 1 and len(original["weights.tsv"]) > 0
+    split = pd.read_csv(split_table, sep="\t")
     held_out = set(split.loc[split["split"] != "train", "sample_id"])
-    clinical = pd.read_csv(tiny_cohort / "clinical.tsv", sep="\t")
-    is_held_out = clinical["sample_id"].isin(held_out)
-    clinical.loc[is_held_out, "CHD"] = 1 - clinical.loc[is_held_out, "CHD"]
-    clinical.to_csv(changed / "clinical.tsv", sep="\t", index=False)
-    scramble_genotypes(tiny_cohort / "genotypes", changed / "genotypes", held_out)
-    other_gwas, other_folds, other_fold_gwas = gwas_chain(
-        changed / "clinical.tsv", changed / "genotypes", split_table, changed
-    )
-    pd.testing.assert_frame_equal(gwas, other_gwas)
-    pd.testing.assert_frame_equal(folds, other_folds)
-    pd.testing.assert_frame_equal(fold_gwas, other_fold_gwas)
+    test = set(split.loc[split["split"] == "test", "sample_id"])
+
+    changed = changed_copy(tiny_cohort, split_table, tmp_path / "held_out", held_out)
+    for name in ["gwas.parquet", "folds.tsv", "folds.parquet"]:
+        pd.testing.assert_frame_equal(original[name], changed[name])
+    training_only = ["p_value", "n_snps", "training_in_sample", "training_out_of_fold"]
+    pd.testing.assert_frame_equal(original["cutoffs.tsv"][training_only], changed["cutoffs.tsv"][training_only])
+
+    changed = changed_copy(tiny_cohort, split_table, tmp_path / "test", test)
+    for name in ["gwas.parquet", "folds.tsv", "folds.parquet", "weights.tsv", "cutoffs.tsv"]:
+        pd.testing.assert_frame_equal(original[name], changed[name])
+    before, after = original["prs.tsv"], changed["prs.tsv"]
+    kept = before["split"] != "test"
+    pd.testing.assert_frame_equal(before[kept], after[kept])
+    assert not before.loc[~kept, "prs"].equals(after.loc[~kept, "prs"])
 
 
 def scramble_genotypes(prefix, out, samples):

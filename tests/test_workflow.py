@@ -232,3 +232,39 @@ def test_a_new_cohort_runs_by_editing_a_copy_of_the_template(tiny_cohort, tmp_pa
     assert len(comparison) == 3 * 2
     columns = pd.read_csv(results / "features" / "columns.tsv", sep="\t")
     assert {"diabetic_no", "diabetic_yes", "colour_red"} <= set(columns["column"])
+
+
+GENETIC_CONFIG = {
+    **TINY_CONFIG,
+    "cohort": "genetic",
+    "simulate": {**TINY_CONFIG["simulate"], "n_samples": 400, "genetic_share": 0.3},
+    "gwas": {"principal_components": 2, "folds": 3},
+    "screen": {"size": 100, "rounds": 1},
+    "training": {**TINY_CONFIG["training"], "seeds": [1], "feature_sets": ["clinical", "prs", "clinical_snps"],
+                 "penalties": ["none", "group_lasso"]},
+}  # fmt: skip
+
+
+@pytest.mark.workflow
+def test_genetic_inputs_and_the_oracle_run_end_to_end(tmp_path):
+    run_once(tmp_path, GENETIC_CONFIG)
+    results = tmp_path / "results" / "genetic"
+    comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
+    models = set(zip(comparison["feature_set"], comparison["penalty"], strict=True))
+    assert models == {(fs, p) for fs in ["clinical", "prs", "clinical_snps"] for p in ["none", "group_lasso"]} | {
+        ("oracle", "none")
+    }
+    oracle = comparison[comparison["feature_set"] == "oracle"]
+    assert "genetic_liability" in oracle["selected"].iloc[0] and (oracle["oracle_gain_recovered"] == 1).all()
+    baseline = (comparison["feature_set"] == "clinical") & (comparison["penalty"] == "none")
+    assert (comparison.loc[baseline, "oracle_gain_recovered"].dropna() == 0).all()
+    snps = comparison[comparison["feature_set"] == "clinical_snps"]
+    assert (snps["n_screened"] >= 100).all() and snps["screen_violations"].notna().all()
+    cutoffs = pd.read_csv(results / "prs" / "cutoffs.tsv", sep="\t")
+    assert cutoffs["chosen"].sum() == 1
+    assert (comparison.loc[comparison["feature_set"] == "prs", "n_inputs"] == 1).all()
+    truth = pd.read_csv(results / "snp_truth.tsv", sep="\t")
+    assert truth.loc[truth["model"] == "clinical_snps none, seed 1", "kept_snps"].item() >= 100
+    selected = pd.read_csv(results / "selected_snps.tsv", sep="\t")
+    assert set(selected["feature_set"]) == {"clinical_snps"} and (selected["group_norm"] > 0).all()
+    assert (results / "figures" / "manhattan.png").read_bytes()[:4] == b"\x89PNG"

@@ -52,7 +52,7 @@ if PRS_FEATURE_SETS:
             prefix=genotype_prefix_of_input,
             qc=folder_of_input_qc,
             features=folder_of_input_features,
-            files=file_options("folds", "fold_associations"),
+            files=file_options("gwas", "folds", "fold_associations"),
             options=verb_options("score"),
             fid=fid_option(),
         shell:

@@ -7,9 +7,11 @@ standardized with its training frequency p: (g - 2p) / sqrt(2p(1 - p)), a missin
 The screen is then checked, as snpnet's BASIL does for the lasso (Qian et al. 2020): a SNP left out has
 zero first-layer weights, and they are optimal at the chosen lambda only if the data loss's gradient with
 respect to them lies within lambda x the penalty's subdifferential at zero (:func:`riata.train.group_dual_norms`).
-That gradient is x_j' D / n, D the gradient of the mean training loss with respect to the first layer's
+That gradient is x_j' D, D the gradient of the mean training loss with respect to the first layer's
 outputs (samples x units), which one pass over every SNP of the .bed computes for all seeds at once. A
-SNP whose dual norm exceeds the chosen lambda violates the condition: the model would use it.
+network stopped early is not exactly at the optimum, so the bar is the larger of lambda and the dual
+norms of the screened SNPs it zeroed (:func:`screen_boundaries`): a SNP left out above it violates the
+condition, and the model would use it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,26 @@ def first_layer_signal(parameters: list[torch.Tensor], x: torch.Tensor, y: torch
     return signal.numpy()
 
 
+def screen_boundaries(x: np.ndarray, inputs: pd.DataFrame, results, signals: np.ndarray, *, penalty: str,
+                      l1_ratio: float) -> np.ndarray:  # fmt: skip
+    """Per seed, the dual norm a SNP left out must exceed to count as a violation: the chosen lambda, or, when
+    larger, the largest dual norm among the screened SNPs that the network zeroed. A network stopped early
+    on its validation objective is not at the penalised optimum, so SNPs it zeroed can exceed lambda; a
+    SNP left out violates only if it is stronger than lambda and than every SNP the network saw and
+    dropped. ``x`` (training samples x inputs) and ``signals`` (samples, seeds, units) as for
+    :func:`screen_violations`."""
+    from riata.train import group_dual_norms
+
+    snp_columns = np.flatnonzero((inputs["source"] == "snp").to_numpy())
+    boundaries = []
+    for s, result in enumerate(results):
+        gradient = torch.from_numpy((x[:, snp_columns].T @ signals[:, s, :]).astype(np.float64))[None]
+        norms = group_dual_norms(penalty, gradient, Groups.rows(len(snp_columns)), l1_ratio).numpy()[0]
+        zeroed = (result.first_layer.to_numpy()[snp_columns] == 0).all(axis=1)
+        boundaries.append(max(result.lambda_, norms[zeroed].max(initial=0.0)))
+    return np.array(boundaries)
+
+
 def screen_violations(
     source: BedBlocks,
     train_rows: np.ndarray,
@@ -80,7 +102,7 @@ def screen_violations(
     optimality condition of each seed's chosen network: (SNPs, seeds) bool.
 
     ``signals`` (samples, seeds, units) holds each seed's D over the training samples (.fam rows
-    ``train_rows``, in that order) and ``lambdas`` (seeds,) its chosen lambda.
+    ``train_rows``, in that order) and ``lambdas`` (seeds,) the dual norm above which a SNP violates.
     """
     from riata.train import group_dual_norms
 
