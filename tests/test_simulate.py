@@ -88,6 +88,21 @@ def test_plink2_reads_the_simulated_fileset(tiny_cohort, tmp_path):
     assert frequencies["ALT_FREQS"].between(0.005, 0.995).all()
 
 
+def test_equal_effects_and_the_genetic_liability(tmp_path):
+    settings = SimulationSettings(n_samples=400, n_snps=500, n_causal_snps=8, genetic_share=0.3, snp_effects="equal",
+                                  seed=6)  # fmt: skip
+    simulate_cohort(settings, tmp_path)
+    truth = pd.read_csv(tmp_path / "truth.tsv", sep="\t")
+    effects = truth.loc[truth["kind"] == "snp", "effect_per_sd"].abs()
+    assert len(effects) == 8 and np.allclose(effects, effects.iloc[0])
+    liability = pd.read_csv(tmp_path / "liability.tsv", sep="\t")
+    clinical = pd.read_csv(tmp_path / "clinical.tsv", sep="\t")
+    assert liability["sample_id"].tolist() == clinical["sample_id"].tolist()
+    assert abs(liability["genetic_liability"].mean()) < 1e-6 and liability["genetic_liability"].std() > 0.1
+    cases = clinical["CHD"] == 1
+    assert liability.loc[cases, "genetic_liability"].mean() > liability.loc[~cases, "genetic_liability"].mean()
+
+
 def test_bad_settings_are_refused():
     with pytest.raises(RiataError, match="simulate: prevalence must be in"):
         SimulationSettings(prevalence=1.5).validate()

@@ -234,21 +234,17 @@ def test_a_new_cohort_runs_by_editing_a_copy_of_the_template(tiny_cohort, tmp_pa
     assert {"diabetic_no", "diabetic_yes", "colour_red"} <= set(columns["column"])
 
 
-GENETIC_CONFIG = {
-    **TINY_CONFIG,
-    "cohort": "genetic",
-    "simulate": {**TINY_CONFIG["simulate"], "n_samples": 400, "genetic_share": 0.3},
-    "gwas": {"principal_components": 2, "folds": 3},
-    "screen": {"size": 100, "rounds": 1},
-    "training": {**TINY_CONFIG["training"], "seeds": [1], "feature_sets": ["clinical", "prs", "clinical_snps"],
-                 "penalties": ["none", "group_lasso"]},
-}  # fmt: skip
-
-
 @pytest.mark.workflow
 def test_genetic_inputs_and_the_oracle_run_end_to_end(tmp_path):
-    run_once(tmp_path, GENETIC_CONFIG)
-    results = tmp_path / "results" / "genetic"
+    """config/genetic_signal.yaml at a reduced size: three feature sets, two penalties, one seed."""
+    config = yaml.safe_load((ROOT / "config" / "genetic_signal.yaml").read_text())
+    config["simulate"].update(n_samples=400, n_snps=2000, n_chromosomes=2)
+    config.update(embedding={"n_components": 4}, gwas={"principal_components": 2, "folds": 3},
+                  screen={"size": 100, "rounds": 1})  # fmt: skip
+    config["training"].update(seeds=[1], feature_sets=["clinical", "prs", "clinical_snps"], hidden_layers=[8],
+                              penalties=["none", "group_lasso"], max_epochs=40, n_lambdas=4)  # fmt: skip
+    run_once(tmp_path, config)
+    results = tmp_path / "results" / "genetic_signal"
     comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
     models = set(zip(comparison["feature_set"], comparison["penalty"], strict=True))
     assert models == {(fs, p) for fs in ["clinical", "prs", "clinical_snps"] for p in ["none", "group_lasso"]} | {

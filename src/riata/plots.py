@@ -156,6 +156,17 @@ def draw_weights_over_epochs(epochs: pd.DataFrame, title: str, out: Sequence[str
     draw_heatmaps(layers, out, columns=4)
 
 
+def _stability_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """One feature set's stability rows to draw: every variable, but of the screened SNPs only those some
+    penalised network kept, at most ``SNP_ROWS_SHOWN`` of the most often kept."""
+    if "source" not in table or not (table["source"] == "snp").any():
+        return table
+    snps = table[(table["source"] == "snp") & (table["penalty"] != "none")]
+    kept = snps.groupby("variable")["selected"].mean()
+    shown = kept[kept > 0].sort_values(ascending=False).index[:SNP_ROWS_SHOWN]
+    return table[(table["source"] != "snp") | table["variable"].isin(shown)]
+
+
 def draw_stability(stability: pd.DataFrame, out: Sequence[str | Path]) -> None:
     """Selected (dark) or not, per input variable (rows) and model (columns), one panel per feature set;
     with stability selection (a refit_frequency column), a second panel per feature set shades each
@@ -166,9 +177,10 @@ def draw_stability(stability: pd.DataFrame, out: Sequence[str | Path]) -> None:
     if refitted:
         views.append(("refit_frequency", "share of refits on half-samples that kept each variable (dark: all)"))
     panels = [(feature_set, value, title) for feature_set in feature_sets for value, title in views]
-    figure, axes = _grid(len(panels), 1, 12, 0.5 + 0.16 * stability["variable"].nunique())
+    shown = {fs: _stability_rows(stability[stability["feature_set"] == fs]) for fs in feature_sets}
+    figure, axes = _grid(len(panels), 1, 12, 0.5 + 0.16 * max(t["variable"].nunique() for t in shown.values()))
     for axis, (feature_set, value, title) in zip(axes, panels, strict=False):
-        table = stability[stability["feature_set"] == feature_set]
+        table = shown[feature_set]
         matrix = table.pivot_table(index="variable", columns=["penalty", "seed"], values=value, sort=False,
                                    dropna=False)  # fmt: skip
         axis.imshow(matrix.to_numpy(), cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")

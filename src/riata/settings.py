@@ -185,6 +185,10 @@ class SimulationSettings(Settings):
     n_causal_snps: int = setting(50, "SNPs with an effect on the outcome.", minimum=0)
     genetic_share: float = setting(0.1, "Share of the linear predictor's variance from causal SNPs.", minimum=0,
                                    below=1)  # fmt: skip
+    snp_effects: str = setting(
+        "normal", "Causal SNPs' effects per SD: normal (a few large, many small) or equal (one size, random signs: a "
+        "sparse, strong architecture).", choices=("normal", "equal"),
+    )  # fmt: skip
     prevalence: float = setting(0.25, "Expected share of cases (CHD = 1).", above=0, below=1)
     min_maf: float = setting(
         0.01, "Minimum minor allele frequency of a written SNP (array-like ascertainment).", above=0, below=0.5

@@ -226,17 +226,22 @@ def _clinical_predictor(clinical: pd.DataFrame) -> np.ndarray:
 
 
 def _polygenic_predictor(
-    causal_dosages: np.ndarray, clinical_variance: float, genetic_share: float, rng: np.random.Generator
+    causal_dosages: np.ndarray, clinical_variance: float, settings: SimulationSettings, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Genetic part of the linear predictor and the per-SD effect of each causal SNP.
 
-    ``causal_dosages`` has shape (samples, causal SNPs). Effects are normal, then scaled so that
-    the genetic part's variance is ``genetic_share`` of the clinical + genetic variance.
+    ``causal_dosages`` has shape (samples, causal SNPs). Effects per SD are normal (``snp_effects``
+    normal) or one size with random signs (equal), then scaled so that the genetic part's variance is
+    ``genetic_share`` of the clinical + genetic variance.
     """
+    genetic_share = settings.genetic_share
     if causal_dosages.shape[1] == 0 or genetic_share == 0:
         return np.zeros(causal_dosages.shape[0]), np.zeros(causal_dosages.shape[1])
     standardized = (causal_dosages - causal_dosages.mean(axis=0)) / causal_dosages.std(axis=0)
-    effects = rng.normal(size=causal_dosages.shape[1])
+    if settings.snp_effects == "normal":
+        effects = rng.normal(size=causal_dosages.shape[1])
+    else:
+        effects = rng.choice([-1.0, 1.0], size=causal_dosages.shape[1])
     score = standardized @ effects
     target_variance = genetic_share / (1 - genetic_share) * clinical_variance
     scale = np.sqrt(target_variance / score.var())
@@ -327,9 +332,7 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
     ):
         causal_dosages = _write_genotypes(genotype_files, chromosomes, samples, variants, causal, missing_rates, rng)
         clinical_part = _clinical_predictor(clinical)
-        genetic_part, snp_effects = _polygenic_predictor(
-            causal_dosages, clinical_part.var(), settings.genetic_share, rng
-        )
+        genetic_part, snp_effects = _polygenic_predictor(causal_dosages, clinical_part.var(), settings, rng)
         predictor = clinical_part + genetic_part
         intercept = intercept_for_prevalence(predictor, settings.prevalence)
         outcome = (rng.random(settings.n_samples) < expit(intercept + predictor)).astype(int)
@@ -341,9 +344,11 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
         truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
         liability = pd.DataFrame({ID_COLUMN: sample_ids, "genetic_liability": genetic_part})
         liability.to_csv(liability_tmp, sep="\t", index=False, float_format="%.6g")
-    log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f",
-             settings.n_samples, len(variants), settings.n_chromosomes, settings.n_demes, outcome.sum(),
-             100 * outcome.mean(), intercept)  # fmt: skip
+    liability_share = genetic_part.var() / (predictor.var() + np.pi**2 / 3)  # logistic noise included
+    log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f; "
+             "the causal SNPs carry %.1f%% of the latent liability", settings.n_samples, len(variants),
+             settings.n_chromosomes, settings.n_demes, outcome.sum(), 100 * outcome.mean(), intercept,
+             100 * liability_share)  # fmt: skip
 
 
 def _simulate_chromosomes(settings: SimulationSettings, rng: np.random.Generator) -> list[SimulatedChromosome]:

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import dask
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
+from threadpoolctl import threadpool_limits
 
 from riata.errors import RiataError
 from riata.io.plink import MISSING_CODE, BedBlocks
@@ -57,6 +58,11 @@ class NullModel:
     basis: np.ndarray  # (samples, r) B, orthonormal
     basis_response: np.ndarray  # (r,) B't
     response_squares: float  # t't
+
+    @property
+    def projector(self) -> np.ndarray:
+        """[s * B, s * t] (samples x (r + 1)): its transpose times dosages g gives B'x and x't, x = s * g."""
+        return np.column_stack([self.basis, self.response]) * self.sqrt_weight[:, None]
 
     @property
     def rank(self) -> int:
@@ -100,40 +106,43 @@ def null_model(kind: str, y: np.ndarray, covariates: np.ndarray, rows: np.ndarra
     return NullModel(kind, np.asarray(rows), sqrt_weight, working, basis, basis.T @ working, float(working @ working))
 
 
-def test_block(model: NullModel, dosage: np.ndarray, missing: np.ndarray) -> np.ndarray:
+def test_block(model: NullModel, projector: np.ndarray, dosage: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """Test every SNP of a block: ``dosage`` (samples x SNPs, float64, missing calls 0) and ``missing``
-    (bool, same shape) over the model's samples. Returns (SNPs, 5): n, beta, se, statistic, p."""
-    x = dosage * model.sqrt_weight[:, None]
-    projections = model.basis.T @ x  # b, (r, SNPs)
-    squares = np.einsum("ij,ij->j", x, x)
-    cross = x.T @ model.response
-    n = np.full(x.shape[1], float(len(model.rows)))
+    (bool, same shape) over the model's samples, ``projector`` the model's :attr:`NullModel.projector`.
+    Returns (SNPs, 5): n, beta, se, statistic, p. A missing call adds nothing to any sum over samples, so
+    x'x, x't and B'x are those of the called samples; only A, B't and t't are corrected (module doc)."""
+    sums = projector.T @ dosage
+    projections, cross = sums[:-1], sums[-1]  # b (r, SNPs) and x't (SNPs,)
+    squares = model.sqrt_weight**2 @ np.square(dosage)
+    n = np.full(dosage.shape[1], float(len(model.rows)))
     g_p_g = squares - np.einsum("ij,ij->j", projections, projections)
     g_p_t = cross - projections.T @ model.basis_response
-    t_p_t = np.full(x.shape[1], model.response_squares - model.basis_response @ model.basis_response)
+    t_p_t = np.full(dosage.shape[1], model.response_squares - model.basis_response @ model.basis_response)
     with_missing = np.flatnonzero(missing.any(axis=0))
     if len(with_missing):
-        corrected = _missing_corrected(model, x[:, with_missing], projections[:, with_missing],
-                                       missing[:, with_missing])  # fmt: skip
+        corrected = _missing_corrected(model, squares[with_missing], cross[with_missing],
+                                       projections[:, with_missing], missing[:, with_missing])  # fmt: skip
         n[with_missing], g_p_g[with_missing], g_p_t[with_missing], t_p_t[with_missing] = corrected
     return _statistics(model, n, g_p_g, g_p_t, t_p_t)
 
 
-def _missing_corrected(model: NullModel, x, projections, missing) -> tuple[np.ndarray, ...]:
-    """n, g'Pg, g'Pt and t'Pt of SNPs with missing calls, over their called samples (module doc)."""
-    samples, snps = np.nonzero(missing)
+def _missing_corrected(model: NullModel, squares, cross, projections, missing) -> tuple[np.ndarray, ...]:
+    """n, g'Pg, g'Pt and t'Pt of SNPs with missing calls, over their called samples (module doc).
+
+    The missing calls' outer products are summed per SNP by sorting them by SNP (np.add.reduceat)."""
+    snps, samples = np.nonzero(missing.T)  # grouped by SNP; every SNP here has a missing call
     rank = model.rank
-    gram = np.broadcast_to(np.eye(rank), (x.shape[1], rank, rank)).copy()
+    starts = np.flatnonzero(np.r_[True, np.diff(snps) != 0])
     rows = model.basis[samples]
-    np.subtract.at(gram, snps, rows[:, :, None] * rows[:, None, :])
-    response_part = np.zeros((x.shape[1], rank))
-    np.add.at(response_part, snps, rows * model.response[samples, None])
-    basis_response = model.basis_response[None, :] - response_part
-    response_squares = model.response_squares - np.bincount(snps, model.response[samples] ** 2, x.shape[1])
+    outer = np.add.reduceat(rows[:, :, None] * rows[:, None, :], starts, axis=0)  # (SNPs, r, r)
+    gram = np.eye(rank)[None] - outer
+    response = model.response[samples]
+    basis_response = model.basis_response[None, :] - np.add.reduceat(rows * response[:, None], starts, axis=0)
+    response_squares = model.response_squares - np.add.reduceat(response**2, starts)
     solved = np.linalg.solve(gram, np.stack([projections.T, basis_response], axis=2))  # (SNPs, r, 2)
-    n = len(model.rows) - missing.sum(axis=0)
-    g_p_g = np.einsum("ij,ij->j", x, x) - np.einsum("ji,ji->j", projections.T, solved[:, :, 0])
-    g_p_t = x.T @ model.response - np.einsum("ji,ji->j", projections.T, solved[:, :, 1])
+    n = len(model.rows) - np.diff(np.r_[starts, len(snps)])
+    g_p_g = squares - np.einsum("ji,ji->j", projections.T, solved[:, :, 0])
+    g_p_t = cross - np.einsum("ji,ji->j", projections.T, solved[:, :, 1])
     t_p_t = response_squares - np.einsum("ji,ji->j", basis_response, solved[:, :, 1])
     return n, g_p_g, g_p_t, t_p_t
 
@@ -148,23 +157,31 @@ def _statistics(model: NullModel, n, g_p_g, g_p_t, t_p_t) -> np.ndarray:
             sigma2 = (t_p_t - beta * g_p_t) / dof
             se = np.sqrt(sigma2 / g_p_g)
             statistic = beta / se
-            p = 2 * stats.t.sf(np.abs(statistic), dof)
+            p = 2 * special.stdtr(dof, -np.abs(statistic))
         else:
             se = 1 / np.sqrt(g_p_g)
             statistic = g_p_t * se
-            p = 2 * stats.norm.sf(np.abs(statistic))
+            p = 2 * special.ndtr(-np.abs(statistic))
     result = np.column_stack([n, beta, se, statistic, p])
     result[~informative, 1:] = np.nan
     return result
 
 
 def _block_results(source: BedBlocks, train_rows: np.ndarray, variants: np.ndarray,
-                   models: list[NullModel]) -> list[np.ndarray]:  # fmt: skip
-    """Every model's test results for one block of .bed rows ``variants``."""
+                   models: list[tuple[NullModel, np.ndarray]]) -> list[np.ndarray]:  # fmt: skip
+    """Every model's test results for one block of .bed rows ``variants`` (``models``: each with its projector)."""
     codes, may_miss = source.read_codes(train_rows, variants)
     missing = codes == MISSING_CODE if len(may_miss) else np.zeros(codes.shape, dtype=bool)
-    dosage = np.where(missing, 0, codes).astype(np.float64)
-    return [test_block(model, dosage[model.rows], missing[model.rows]) for model in models]
+    dosage = codes.astype(np.float64)
+    np.maximum(dosage, 0, out=dosage)  # a missing call (code -1) counts 0
+    return [test_block(model, projector, *_rows(model, dosage, missing)) for model, projector in models]
+
+
+def _rows(model: NullModel, dosage: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The block's rows of the model's samples (the block itself when the model has every sample)."""
+    if len(model.rows) == len(dosage):
+        return dosage, missing
+    return dosage[model.rows], missing[model.rows]
 
 
 def associations(
@@ -183,12 +200,15 @@ def associations(
     ``variant_index``, one (SNPs x 5) array per model) in order; ``threads`` blocks run at once.
     """
     train_rows = np.asarray(train_rows)
+    with_projectors = [(model, model.projector) for model in models]
     starts = list(range(0, len(variant_index), block_variants))
     groups = [starts[i : i + 2 * threads] for i in range(0, len(starts), 2 * threads)]
     for group in progress(groups, total=len(groups), description="association tests"):
         tasks = [dask.delayed(_block_results)(source, train_rows, variant_index[start : start + block_variants],
-                                              models) for start in group]  # fmt: skip
-        yield from zip(group, dask.compute(*tasks, scheduler="threads", num_workers=threads), strict=True)
+                                              with_projectors) for start in group]  # fmt: skip
+        with threadpool_limits(limits=1):  # dask runs the blocks side by side: one BLAS thread each
+            results = dask.compute(*tasks, scheduler="threads", num_workers=threads)
+        yield from zip(group, results, strict=True)
 
 
 def cross_fitting_folds(outcome: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
