@@ -60,9 +60,10 @@ def test_training_samples_get_the_score_of_the_gwas_without_their_fold():
     scores[0, split == "validation", 1] = [-2, -1, 1, 2]
     scores[0, split == "validation", 0] = [2, -1, 1, -2]
     outcome = (scores[0, :, 1] > 0).astype(int)
-    raw = RawScores(scores, np.array([[3, 5]] * 4), np.zeros(10, dtype=bool))
-    result = choose_and_standardize(raw, np.array([0.01, 0.1]), "binary", outcome, split, folds)
-    assert result.cutoff == 1  # the full score at the second cut-off predicts the validation outcome exactly
+    candidates = pd.DataFrame({"method": "ct", "parameter": [0.01, 0.1]})
+    raw = RawScores(candidates, scores, np.array([[3, 5]] * 4), np.zeros((10, 2)))
+    result = choose_and_standardize(raw, "binary", outcome, split, folds)
+    assert result.chosen == 1  # the full score at the second cut-off predicts the validation outcome exactly
     training = split == "train"
     for fold in range(3):
         own = scores[fold + 1][training, 1]

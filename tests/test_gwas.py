@@ -104,8 +104,8 @@ def gwas_chain(clinical, genotypes, split, work):
     riata("score", "--genotypes", genotypes, "--qc", work / "qc", "--features", work / "features", "--gwas",
           work / "gwas.parquet", "--folds", work / "folds.tsv", "--fold-associations", work / "folds.parquet",
           "--p-values", "0.001", "0.01", "0.1", "0.5", "--out-scores", work / "prs.tsv", "--out-weights",
-          work / "weights.tsv", "--out-cutoffs", work / "cutoffs.tsv")  # fmt: skip
-    names = ["gwas.parquet", "folds.tsv", "folds.parquet", "prs.tsv", "weights.tsv", "cutoffs.tsv"]
+          work / "weights.tsv", "--out-candidates", work / "candidates.tsv")  # fmt: skip
+    names = ["gwas.parquet", "folds.tsv", "folds.parquet", "prs.tsv", "weights.tsv", "candidates.tsv"]
     return dict(zip(names, (read_table(work / name, dtype={"sample_id": str}) for name in names), strict=True))
 
 
@@ -133,7 +133,7 @@ def test_held_out_samples_change_nothing_fitted_on_training_samples(tiny_cohort,
     assert list(original["folds.parquet"].columns) == ["snp", "beta_0", "p_0", "beta_1", "p_1", "beta_2", "p_2"]
     counts = original["folds.tsv"]["fold"].value_counts()
     assert sorted(counts.index) == [0, 1, 2] and counts.max() - counts.min() <= 2
-    assert original["cutoffs.tsv"]["chosen"].sum() == 1 and len(original["weights.tsv"]) > 0
+    assert original["candidates.tsv"]["chosen"].sum() == 1 and len(original["weights.tsv"]) > 0
     split = pd.read_csv(split_table, sep="\t")
     held_out = set(split.loc[split["split"] != "train", "sample_id"])
     test = set(split.loc[split["split"] == "test", "sample_id"])
@@ -141,11 +141,11 @@ def test_held_out_samples_change_nothing_fitted_on_training_samples(tiny_cohort,
     changed = changed_copy(tiny_cohort, split_table, tmp_path / "held_out", held_out)
     for name in ["gwas.parquet", "folds.tsv", "folds.parquet"]:
         pd.testing.assert_frame_equal(original[name], changed[name])
-    training_only = ["p_value", "n_snps", "training_in_sample", "training_out_of_fold"]
-    pd.testing.assert_frame_equal(original["cutoffs.tsv"][training_only], changed["cutoffs.tsv"][training_only])
+    training_only = ["method", "parameter", "n_snps", "training_in_sample", "training_out_of_fold"]
+    pd.testing.assert_frame_equal(original["candidates.tsv"][training_only], changed["candidates.tsv"][training_only])
 
     changed = changed_copy(tiny_cohort, split_table, tmp_path / "test", test)
-    for name in ["gwas.parquet", "folds.tsv", "folds.parquet", "weights.tsv", "cutoffs.tsv"]:
+    for name in ["gwas.parquet", "folds.tsv", "folds.parquet", "weights.tsv", "candidates.tsv"]:
         pd.testing.assert_frame_equal(original[name], changed[name])
     before, after = original["prs.tsv"], changed["prs.tsv"]
     kept = before["split"] != "test"

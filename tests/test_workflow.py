@@ -256,8 +256,8 @@ def test_genetic_inputs_and_the_oracle_run_end_to_end(tmp_path):
     assert (comparison.loc[baseline, "oracle_gain_recovered"].dropna() == 0).all()
     snps = comparison[comparison["feature_set"] == "clinical_snps"]
     assert (snps["n_screened"] >= 100).all() and snps["screen_violations"].notna().all()
-    cutoffs = pd.read_csv(results / "prs" / "cutoffs.tsv", sep="\t")
-    assert cutoffs["chosen"].sum() == 1
+    candidates = pd.read_csv(results / "prs" / "candidates.tsv", sep="\t")
+    assert candidates["chosen"].sum() == 1 and set(candidates["method"]) == {"ct", "lasso"}
     assert (comparison.loc[comparison["feature_set"] == "prs", "n_inputs"] == 1).all()
     truth = pd.read_csv(results / "snp_truth.tsv", sep="\t")
     assert truth.loc[truth["model"] == "clinical_snps none, seed 1", "kept_snps"].item() >= 100

@@ -371,18 +371,25 @@ class GwasSettings(Settings):
 
 @dataclass(frozen=True, kw_only=True)
 class PrsSettings(Settings):
-    """The polygenic score (the prs feature sets): LD clumping and p-value thresholding of the training GWAS,
-    the cut-off chosen on the validation samples."""
+    """The polygenic score (the prs feature sets), from the training GWAS: clumping and thresholding, or a lasso
+    on the most associated SNPs; the candidate (cut-off or penalty) chosen on the validation samples."""
 
     section: ClassVar[str] = "prs"
 
+    method: str = setting(
+        "best", "ct: clumping and thresholding; lasso: an L1-penalised regression on the lasso_snps most associated "
+        "SNPs; best: both families, the validation samples choose.", choices=("best", "ct", "lasso"),
+    )  # fmt: skip
     p_values: tuple[float, ...] = setting(
-        (5e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2), "The p-value cut-offs tried.", above=0, maximum=1,
+        (5e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2), "ct: the p-value cut-offs tried.", above=0, maximum=1,
         non_empty=True,
     )  # fmt: skip
     clump_r2: float = setting(0.1, "LD clumping: r-squared above which a SNP joins its index SNP's clump.", above=0,
                               maximum=1)  # fmt: skip
     clump_kb: int = setting(250, "LD clumping: kilobases either side of an index SNP.", minimum=1)
+    lasso_snps: int = setting(1000, "lasso: the SNPs most associated in the training GWAS it chooses among.",
+                              minimum=1)  # fmt: skip
+    lasso_penalties: int = setting(12, "lasso: penalties tried, from one SNP kept to many.", minimum=1)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -322,7 +322,7 @@ def final_outputs():
     if SIMULATED:
         outputs.append(f"{RESULTS}/truth_check.tsv")
     if PRS_FEATURE_SETS:
-        outputs.append(f"{RESULTS}/prs/cutoffs.tsv")
+        outputs.append(f"{RESULTS}/prs/candidates.tsv")
     if SNP_MODELS:
         outputs += [f"{RESULTS}/snp_importance.tsv", f"{RESULTS}/figures/manhattan.png"]
         if SNP_FEATURE_SETS:

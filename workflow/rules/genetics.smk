@@ -37,8 +37,8 @@ if PRS_FEATURE_SETS:
         output:
             scores=f"{RESULTS}/prs/scores.tsv",
             weights=f"{RESULTS}/prs/weights.tsv",
-            cutoffs=report(
-                f"{RESULTS}/prs/cutoffs.tsv",
+            candidates=report(
+                f"{RESULTS}/prs/candidates.tsv",
                 caption="../report/prs.rst",
                 category="Genetic inputs",
             ),
@@ -58,4 +58,4 @@ if PRS_FEATURE_SETS:
         shell:
             "riata score --genotypes {params.prefix:q} --qc {params.qc:q} --features {params.features:q} {params.fid}"
             " {params.files} {params.options} --out-scores {output.scores:q} --out-weights {output.weights:q}"
-            " --out-cutoffs {output.cutoffs:q} 2> {log:q}"
+            " --out-candidates {output.candidates:q} 2> {log:q}"

@@ -1,9 +1,8 @@
-"""Polygenic score of every sample from the training GWAS (clumping and thresholding, cross-fitted)."""
+"""Polygenic score of every sample from the training GWAS (clumping and thresholding or a lasso, cross-fitted)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from riata.commands.common import add_genotype_arguments
 from riata.settings import Options, PrsSettings
@@ -21,8 +20,10 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", help="cross-fitting folds written by `riata gwas` (with --fold-associations)")
     parser.add_argument("--fold-associations", help="fold associations written by `riata gwas`")
     parser.add_argument("--out-scores", required=True, help="every sample's standardized score (.tsv)")
-    parser.add_argument("--out-weights", required=True, help="the index SNPs and weights of the score (.tsv)")
-    parser.add_argument("--out-cutoffs", required=True, help="each cut-off: SNPs kept, validation metric (.tsv)")
+    parser.add_argument("--out-weights", required=True, help="the SNPs and per-allele weights of the score (.tsv)")
+    parser.add_argument(
+        "--out-candidates", required=True, help="each candidate (cut-off or penalty): SNPs kept, metrics (.tsv)"
+    )
 
 
 def run(arguments: argparse.Namespace) -> None:
@@ -30,17 +31,54 @@ def run(arguments: argparse.Namespace) -> None:
     import pandas as pd
 
     from riata.errors import RiataError
-    from riata.genetics.scores import ScoreInputs, choose_and_standardize, raw_scores
+    from riata.genetics.scores import RawScores, choose_and_standardize
     from riata.io.clinical import OUTCOME
-    from riata.io.plink import BedBlocks, check_bed, plink_paths, read_fam, sample_positions
-    from riata.io.results import read_features, read_variant_statistics
-    from riata.io.tables import atomic_outputs, read_table
+    from riata.io.tables import atomic_outputs
 
     settings = PRS.read(arguments)
     if bool(arguments.folds) != bool(arguments.fold_associations):
         raise RiataError("score: give both --folds and --fold-associations, or neither")
-    tables, _, parameters = read_features(arguments.features)
-    samples = pd.concat([table.assign(split=split)[[OUTCOME, "split"]] for split, table in tables.items()])
+    inputs, samples, components, folds, kind = _score_inputs(arguments)
+    families = []
+    if settings.method in ("best", "ct"):
+        families.append(_clumped(inputs, settings))
+    if settings.method in ("best", "lasso"):
+        families.append(_lasso(inputs, samples, components, folds, kind, settings))
+    raw = RawScores.joined(families)
+    score = choose_and_standardize(raw, kind, samples[OUTCOME].to_numpy(), samples["split"].to_numpy(), folds)
+    weights = inputs.gwas[["snp", "chrom", "pos", "a1", "a2", "a1_freq", "p"]].assign(
+        weight=raw.weights[:, score.chosen]
+    )
+    chosen = score.candidates["chosen"]
+    candidates = score.candidates.assign(training_mean=np.where(chosen, score.mean, np.nan),
+                                         training_sd=np.where(chosen, score.sd, np.nan))  # fmt: skip
+    outputs = [arguments.out_scores, arguments.out_weights, arguments.out_candidates]
+    with atomic_outputs(outputs) as (scores_path, weights_path, candidates_path):
+        pd.DataFrame({"sample_id": samples.index, "split": samples["split"], "prs": score.score}).to_csv(
+            scores_path, sep="\t", index=False, float_format="%.7g"
+        )
+        weights[weights["weight"] != 0].to_csv(weights_path, sep="\t", index=False, float_format="%.7g")
+        candidates.to_csv(candidates_path, sep="\t", index=False, float_format="%.6g")
+
+
+def _score_inputs(arguments: argparse.Namespace):
+    """What the score is built from; the samples (in .fam order: outcome and split), their principal
+    components (samples x k), the training samples' folds (or None) and the outcome type."""
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    from riata.genetics.scores import ScoreInputs
+    from riata.io.clinical import OUTCOME
+    from riata.io.plink import BedBlocks, check_bed, plink_paths, read_fam, sample_positions
+    from riata.io.results import read_features, read_variant_statistics
+    from riata.io.tables import read_table
+
+    tables, columns, parameters = read_features(arguments.features)
+    components = columns.loc[columns["source"] == "genetic", "column"].tolist()
+    samples = pd.concat([table.assign(split=split)[[OUTCOME, "split", *components]]
+                         for split, table in tables.items()])  # fmt: skip
     paths = plink_paths(arguments.genotypes)
     fam = read_fam(paths["fam"], use_fid=arguments.use_fid)
     passing = read_variant_statistics(Path(arguments.qc) / "variants.tsv", ["pass"])["pass"].to_numpy()
@@ -54,21 +92,24 @@ def run(arguments: argparse.Namespace) -> None:
         folds = fold_of.loc[samples.index[samples["split"] == "train"]].to_numpy()
     inputs = ScoreInputs(BedBlocks(paths["bed"], len(fam), len(passing)), np.flatnonzero(passing), gwas, betas,
                          p_values, np.sort(rows), (samples["split"] == "train").to_numpy())  # fmt: skip
+    return inputs, samples, samples[components].to_numpy(), folds, parameters["outcome"]["type"]
+
+
+def _clumped(inputs, settings):
+    import numpy as np
+
+    from riata.genetics.scores import clumped_scores
+
     cutoffs = np.sort(np.asarray(settings.p_values))
-    raw = raw_scores(inputs, cutoffs, r2=settings.clump_r2, window_bp=1000 * settings.clump_kb)
-    score = choose_and_standardize(raw, cutoffs, parameters["outcome"]["type"], samples[OUTCOME].to_numpy(),
-                                   samples["split"].to_numpy(), folds)  # fmt: skip
-    weights = gwas.loc[raw.index_snps & (gwas["p"] <= cutoffs[score.cutoff]).to_numpy(),
-                       ["snp", "chrom", "pos", "a1", "a2", "a1_freq", "beta", "p"]]  # fmt: skip
-    cutoff_table = score.cutoffs.assign(training_mean=np.where(score.cutoffs["chosen"], score.mean, np.nan),
-                                        training_sd=np.where(score.cutoffs["chosen"], score.sd, np.nan))  # fmt: skip
-    outputs = [arguments.out_scores, arguments.out_weights, arguments.out_cutoffs]
-    with atomic_outputs(outputs) as (scores_path, weights_path, cutoffs_path):
-        pd.DataFrame({"sample_id": samples.index, "split": samples["split"], "prs": score.score}).to_csv(
-            scores_path, sep="\t", index=False, float_format="%.7g"
-        )
-        weights.to_csv(weights_path, sep="\t", index=False, float_format="%.7g")
-        cutoff_table.to_csv(cutoffs_path, sep="\t", index=False, float_format="%.6g")
+    return clumped_scores(inputs, cutoffs, r2=settings.clump_r2, window_bp=1000 * settings.clump_kb)
+
+
+def _lasso(inputs, samples, components, folds, kind, settings):
+    from riata.genetics.scores import lasso_scores
+    from riata.io.clinical import OUTCOME
+
+    return lasso_scores(inputs, components, samples[OUTCOME].to_numpy(), folds, kind=kind,
+                        n_snps=settings.lasso_snps, n_penalties=settings.lasso_penalties)  # fmt: skip
 
 
 def _gwas_table(arguments: argparse.Namespace, n_passing: int):
