@@ -169,3 +169,16 @@ def test_projection_shrinkage_is_measured_on_training_samples_and_corrected(wide
     assert ratio(plain).mean() < 0.75  # new samples' scores shrink towards zero
     assert 0.8 < ratio(corrected).mean() < 1.25 and (corrected.shrinkage < 1).all()
     np.testing.assert_array_equal(plain.train_scores, corrected.train_scores)  # training scores as they were
+
+
+def test_heat_maps_show_the_kept_snps_first_and_something_when_none_is_kept():
+    from riata.plots import shown_rows
+
+    inputs = pd.DataFrame({"column": ["1:10", "1:20", "1:30", "AGE"], "variable": ["1:10", "1:20", "1:30", "AGE"],
+                           "source": ["snp", "snp", "snp", "clinical"]})  # fmt: skip
+    layer = pd.DataFrame([[0.0, 0.0], [0.1, -0.2], [0.5, 0.0], [1.0, 1.0]], index=inputs["column"])
+    title, shown = shown_rows("group lasso", layer, inputs)
+    assert shown.index.tolist() == ["1:30", "1:20", "AGE"] and title.endswith("2 of 3 SNPs kept")
+    snps_only = inputs.iloc[:3]
+    title, shown = shown_rows("l1", layer.iloc[:3] * 0, snps_only)
+    assert len(shown) == 3 and title.endswith("0 of 3 SNPs kept")

@@ -37,6 +37,8 @@ def shown_rows(title: str, layer: pd.DataFrame, inputs: pd.DataFrame) -> tuple[s
     note = f"{len(kept)} of {snp_rows.sum()} SNPs kept" + (
         f", {len(shown)} largest shown" if len(kept) > len(shown) else ""
     )
+    if not len(shown) and snp_rows.all():  # nothing kept and nothing else: a few of the zero rows
+        shown = layer.index[:5]
     return f"{title}\n{note}", layer.loc[[*shown, *layer.index[~snp_rows]]]
 
 

@@ -381,7 +381,7 @@ class PrsSettings(Settings):
         "SNPs; best: both families, the validation samples choose.", choices=("best", "ct", "lasso"),
     )  # fmt: skip
     p_values: tuple[float, ...] = setting(
-        (5e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2), "ct: the p-value cut-offs tried.", above=0, maximum=1,
+        (5e-8, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.05, 0.1), "ct: the p-value cut-offs tried.", above=0, maximum=1,
         non_empty=True,
     )  # fmt: skip
     clump_r2: float = setting(0.1, "LD clumping: r-squared above which a SNP joins its index SNP's clump.", above=0,
