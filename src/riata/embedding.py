@@ -462,29 +462,23 @@ def fit_pca(
         )
     width = min(-(-(n_components + oversampling) // VECTOR_WIDTH) * VECTOR_WIDTH, room)
     algorithm = choose_algorithm(algorithm, n_train, relationship_max_samples)
-    source, variant_index, a1_freq = (
-        genotypes.source,
-        np.asarray(genotypes.variant_index),
-        np.asarray(genotypes.a1_freq),
-    )
-    block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * source.n_samples)))
-    blocks = blocks_of(variant_index, a1_freq, block_variants)
+    block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * genotypes.source.n_samples)))
+    blocks = blocks_of(np.asarray(genotypes.variant_index), np.asarray(genotypes.a1_freq), block_variants)
     if scheduler is not None:  # as many task groups as the cluster has threads
         threads = max(threads, sum(scheduler.nthreads().values()))
-    train_rows = np.asarray(genotypes.train_rows)
     shrinkage = np.ones(n_components)
     if algorithm == "relationship":
-        relationship = _relationship_matrix(source, variant_index, train_rows, a1_freq, threads, scheduler)
+        relationship = _relationship_matrix(genotypes.source, np.asarray(genotypes.variant_index),
+                                            np.asarray(genotypes.train_rows), np.asarray(genotypes.a1_freq), threads,
+                                            scheduler)  # fmt: skip
         if shrinkage_folds:
             shrinkage = projection_shrinkage(relationship, n_components, shrinkage_folds, seed)
-        basis = _top_eigenvectors(relationship, width, train_rows)
+        basis = _top_eigenvectors(relationship, width, np.asarray(genotypes.train_rows))
         del relationship
     else:
-        if power_iterations * width > room:
-            log.info("embed: %d iterations of width %d exceed %d dimensions; using %d", power_iterations, width,
-                     room, max(room // width, 1))  # fmt: skip
-            power_iterations = max(room // width, 1)
-        basis = _krylov_basis(source, blocks, train_rows, width, power_iterations, seed, threads, scheduler)
+        iterations = min(power_iterations, max(room // width, 1))  # the Krylov space fits in the matrix's rank
+        basis = _krylov_basis(genotypes.source, blocks, np.asarray(genotypes.train_rows), width, iterations, seed,
+                              threads, scheduler)  # fmt: skip
     embedding = _exact_pass(genotypes, blocks, basis, n_components, write_loadings, threads, scheduler, spill_dir)
     embedding = replace(embedding, other_scores=embedding.other_scores / shrinkage, shrinkage=shrinkage)
     log.info("%s PCA on %d training samples x %d variants: %d components explain %.2f%%", algorithm, n_train,
