@@ -92,11 +92,16 @@ def test_bim_and_fam_column_counts_and_duplicates(tmp_path):
         read_bim(tmp_path / "pos.bim")
 
 
-def test_packed_blocks_equal_pandas_plink(tiny_cohort):
+def test_packed_blocks_equal_bed_reader(tiny_cohort):
+    from bed_reader import open_bed
+
     genotypes = open_plink(tiny_cohort / "genotypes")
+    with open_bed(tiny_cohort / "genotypes.bed", count_A1=True) as bed:
+        reference = bed.read(dtype="float32")  # samples x variants, NaN missing, counting the 5th .bim column
+    np.testing.assert_array_equal(genotypes.dosage.compute(), reference)
     blocks = BedBlocks(tiny_cohort / "genotypes.bed", genotypes.n_samples, genotypes.n_variants)
     rows, columns = np.array([7, 0, 30, genotypes.n_samples - 1]), np.arange(100, 1300, 3)
-    expected = genotypes.dosage.compute()[rows][:, columns]
+    expected = reference[rows][:, columns]
     assert np.isnan(expected).any()
     np.testing.assert_array_equal(blocks.read(rows, columns), expected)  # NaN where missing, in the same places
     codes, may_miss = blocks.read_codes(rows, columns)

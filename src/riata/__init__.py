@@ -1,7 +1,7 @@
 """riata: which clinical and genetic variables does a neural network actually need?
 
-The scikit-learn estimators ``riata.PenalizedMLPClassifier`` and ``riata.PenalizedMLPRegressor`` are
-imported on first use, so that the command line starts without loading torch.
+The scikit-learn estimators ``riata.PenalizedMLPClassifier``, ``riata.PenalizedMLPRegressor`` and
+``riata.PenalizedMLPSurvival`` are imported on first use, so that the command line starts without loading torch.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -11,7 +11,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
-_ESTIMATORS = ("PenalizedMLPClassifier", "PenalizedMLPRegressor")
+_ESTIMATORS = ("PenalizedMLPClassifier", "PenalizedMLPRegressor", "PenalizedMLPSurvival")
 
 
 def __getattr__(name: str):
@@ -22,4 +22,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'riata' has no attribute {name!r}")
 
 
-__all__ = ["PenalizedMLPClassifier", "PenalizedMLPRegressor", "__version__"]
+__all__ = ["PenalizedMLPClassifier", "PenalizedMLPRegressor", "PenalizedMLPSurvival", "__version__"]

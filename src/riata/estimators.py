@@ -1,6 +1,7 @@
 """scikit-learn estimators for one penalised network, on the same engine as the workflow.
 
-``PenalizedMLPClassifier`` (binary or multiclass) and ``PenalizedMLPRegressor`` train one network with
+``PenalizedMLPClassifier`` (binary or multiclass), ``PenalizedMLPRegressor`` and ``PenalizedMLPSurvival``
+(a Cox proportional-hazards network, in scikit-survival's conventions) train one network with
 :func:`riata.train.fit_stack` and follow scikit-learn's contract: ``__init__`` only stores arguments,
 ``fit`` validates, learns and returns ``self``, fitted attributes end in ``_``, randomness comes from
 ``random_state``, so they work in ``Pipeline``, ``GridSearchCV``, ``clone`` and ``pickle``. Inputs are
@@ -21,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from riata.errors import RiataError
 from riata.penalties import Groups
 from riata.settings import TrainSettings
 from riata.tasks import Task
@@ -133,7 +135,10 @@ class _PenalizedMLP(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         """Network outputs (samples, outputs) for new inputs."""
         check_is_fitted(self, "coefs_")
-        hidden = validate_data(self, X, reset=False, dtype=np.float32)
+        return self._forward(validate_data(self, X, reset=False, dtype=np.float32))
+
+    def _forward(self, hidden: np.ndarray) -> np.ndarray:
+        """Network outputs (samples, outputs) of checked inputs (samples, features)."""
         last = len(self.coefs_) - 1
         for j, (weight, bias) in enumerate(zip(self.coefs_, self.intercepts_, strict=True)):
             hidden = hidden @ weight + bias
@@ -247,3 +252,72 @@ class PenalizedMLPRegressor(RegressorMixin, _PenalizedMLP):
 
     def predict(self, X) -> np.ndarray:
         return self._outputs(X)[:, 0].astype(np.float64)
+
+
+class PenalizedMLPSurvival(_PenalizedMLP):
+    """A Cox proportional-hazards network whose penalty selects input features, in scikit-survival's conventions.
+
+    ``fit(X, y)`` takes the structured array scikit-survival uses (an event indicator field, then a time
+    field; see ``sksurv.util.Surv``); the loss is the negative log partial likelihood, Breslow ties (see
+    :mod:`riata.survival`; with ``batch_size`` below the number of samples each minibatch is its own risk
+    set). ``predict`` returns risk scores (log relative hazards), ``score`` Harrell's concordance, and
+    ``predict_survival_function`` / ``predict_cumulative_hazard_function`` use Breslow's baseline hazard of
+    the training samples. Parameters are those of :class:`PenalizedMLPClassifier`; early stopping holds out
+    a share of the samples stratified on the event.
+
+    Fitted attributes as for :class:`PenalizedMLPClassifier`, plus ``unique_times_`` (the training event
+    times where survival functions step) and ``baseline_`` (``sksurv``'s ``BreslowEstimator``).
+    """
+
+    _predict_risk_score = True
+
+    def fit(self, X, y):
+        from sksurv.linear_model.coxph import BreslowEstimator
+        from sksurv.util import check_array_survival
+
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        X = validate_data(self, X, dtype=np.float32)
+        event, time = check_array_survival(X, y)
+        targets = np.column_stack([time, event]).astype(np.float32)
+        stratify = event if self.early_stopping else None
+        try:
+            self._fit_network(X, targets, Task("survival"), self._settings(), stratify)
+        except RiataError as error:
+            raise ValueError(str(error)) from None
+        self.baseline_ = BreslowEstimator().fit(self._forward(X)[:, 0].astype(np.float64), event, time)
+        self.unique_times_ = self.baseline_.unique_times_
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Risk scores (samples,): log relative hazards, larger for earlier events."""
+        return self._outputs(X)[:, 0].astype(np.float64)
+
+    def score(self, X, y) -> float:
+        """Harrell's concordance index of the risk scores (scikit-survival's ``concordance_index_censored``)."""
+        from sksurv.metrics import concordance_index_censored
+
+        event_field, time_field = y.dtype.names
+        return concordance_index_censored(y[event_field], y[time_field], self.predict(X))[0]
+
+    def predict_survival_function(self, X, return_array: bool = False):
+        """Survival functions S(t | x) = S0(t)^exp(risk): scikit-survival StepFunctions, or with ``return_array``
+        their values at ``unique_times_`` (samples, times)."""
+        check_is_fitted(self, "baseline_")
+        return self._curves("get_survival_function", X, return_array)
+
+    def predict_cumulative_hazard_function(self, X, return_array: bool = False):
+        """Cumulative hazards H(t | x) = H0(t) exp(risk), as :meth:`predict_survival_function`."""
+        check_is_fitted(self, "baseline_")
+        return self._curves("get_cumulative_hazard_function", X, return_array)
+
+    def _curves(self, method: str, X, return_array: bool):
+        functions = getattr(self.baseline_, method)(self.predict(X))
+        if not return_array:
+            return functions
+        return np.vstack([function(self.unique_times_) for function in functions])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

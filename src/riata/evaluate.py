@@ -41,14 +41,19 @@ def dead_units(weights: list[np.ndarray]) -> int:
 
 
 def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[str, str], settings, *,
-                  feature_set: str, penalty: str) -> dict:  # fmt: skip
+                  feature_set: str, penalty: str, reference=None) -> dict:  # fmt: skip
     """One row of metrics.tsv: the model, its test metrics with 95% bootstrap intervals, its validation
-    loss and what it kept. ``targets`` holds the validation and test outcomes, ``result`` is a
+    loss and what it kept. ``targets`` holds the train, validation and test outcomes, ``result`` is a
     :class:`riata.train.SeedResult` and ``source_of`` maps each input variable to its source (clinical, or a
-    genetic one: components, polygenic score, SNPs, the oracle's liability)."""
+    genetic one: components, polygenic score, SNPs, the oracle's liability). A survival model's metrics
+    add those that need the training samples (``reference``, a :class:`riata.survival.SurvivalReference`)."""
     prediction = result.predictions["test"]
     test = task.metrics(targets["test"], prediction)
-    intervals = bootstrap_intervals(task, targets["test"], prediction, seed=result.seed)
+    survival = (reference, result.predictions["train"]) if reference is not None else None
+    if survival is not None:
+        test |= {name: float(values[0]) for name, values in reference.metrics(targets["test"], prediction,
+                                                                              survival[1]).items()}  # fmt: skip
+    intervals = bootstrap_intervals(task, targets["test"], prediction, seed=result.seed, survival=survival)
     validation = task.metrics(targets["validation"], result.predictions["validation"])
     with_intervals = {
         column: value
@@ -97,23 +102,42 @@ def _binary_scores(target: np.ndarray, probability: np.ndarray, counts: np.ndarr
     return {"accuracy": accuracy, "auroc": auroc, "average_precision": average_precision}
 
 
-def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: np.ndarray) -> dict[str, np.ndarray]:
-    """Test metrics of ``prediction`` on each bootstrap resample (rows of ``indices``), metric -> (resamples,)."""
+def _draw_counts(indices: np.ndarray) -> np.ndarray:
+    """How often each bootstrap resample (rows of ``indices``) draws each sample: (resamples, samples)."""
+    resamples, samples = indices.shape
+    flat = (np.arange(resamples)[:, None] * samples + indices).ravel()
+    return np.bincount(flat, minlength=resamples * samples).reshape(resamples, samples)
+
+
+def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: np.ndarray, *,
+                     survival=None) -> dict[str, np.ndarray]:  # fmt: skip
+    """Test metrics of ``prediction`` on each bootstrap resample (rows of ``indices``), metric -> (resamples,).
+
+    ``survival`` (a :class:`riata.survival.SurvivalReference` and the model's training risk scores) adds the
+    survival metrics that need the training samples.
+    """
     if task.kind == "binary":
-        resamples, samples = indices.shape
-        flat = (np.arange(resamples)[:, None] * samples + indices).ravel()
-        counts = np.bincount(flat, minlength=resamples * samples).reshape(resamples, samples)
-        return _binary_scores(target.astype(float), prediction, counts)
+        return _binary_scores(target.astype(float), prediction, _draw_counts(indices))
+    if task.kind == "survival":
+        from riata.survival import concordance
+
+        counts = _draw_counts(indices)
+        scores = {"concordance": concordance(target, prediction, counts=counts)}
+        if survival is not None:
+            reference, train_prediction = survival
+            scores |= reference.metrics(target, prediction, train_prediction, counts=counts)
+        return scores
     values = [task.metrics(target[rows], prediction[rows]) for rows in indices]
     return {name: np.array([v[name] for v in values]) for name in values[0] if name != "loss"}
 
 
 def bootstrap_intervals(
-    task, target: np.ndarray, prediction: np.ndarray, *, resamples: int = 1000, seed: int = 0
+    task, target: np.ndarray, prediction: np.ndarray, *, resamples: int = 1000, seed: int = 0, survival=None
 ) -> dict[str, tuple[float, float]]:
-    """95% percentile bootstrap interval of each test metric over test samples."""
+    """95% percentile bootstrap interval of each test metric over test samples (``survival`` as for
+    :func:`resample_metrics`)."""
     indices = np.random.default_rng(seed).integers(0, len(target), size=(resamples, len(target)))
-    scores = resample_metrics(task, np.asarray(target), np.asarray(prediction), indices)
+    scores = resample_metrics(task, np.asarray(target), np.asarray(prediction), indices, survival=survival)
     return {name: tuple(np.nanpercentile(values, [2.5, 97.5])) for name, values in scores.items()}
 
 

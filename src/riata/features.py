@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from riata.errors import RiataError
-from riata.io.clinical import OUTCOME, ClinicalSpec, ClinicalTable
+from riata.io.clinical import OUTCOME, OUTCOME_TIME, ClinicalSpec, ClinicalTable
 from riata.settings import FEATURE_SET_SOURCES
 
 
@@ -126,11 +126,26 @@ def build_design(
             parts.append(pd.DataFrame(values, index=ids, columns=clinical_names))
         split_table = pd.concat(parts, axis=1)
         split_table.insert(0, OUTCOME, clinical.loc[ids, OUTCOME].to_numpy())
+        if spec.outcome_type == "survival":
+            split_table.insert(1, OUTCOME_TIME, clinical.loc[ids, OUTCOME_TIME].to_numpy())
         split_table.index.name = "sample_id"
         tables[name] = split_table
     parameters = _fitted_parameters(transformer, spec, scalers)
     parameters["outcome"] = {"type": spec.outcome_type, "classes": table.classes}
+    if spec.outcome_type == "survival":
+        parameters["outcome"]["horizon"] = _survival_horizon(clinical.loc[train_ids], spec)
     return DesignMatrices(tables=tables, columns=pd.DataFrame(column_rows), parameters=parameters)
+
+
+def _survival_horizon(train: pd.DataFrame, spec: ClinicalSpec) -> float:
+    """clinical.horizon, or the training samples' median follow-up; refused with no training events."""
+    if not train[OUTCOME].any():
+        raise RiataError("features: the training split has no events; a survival model cannot be fitted")
+    horizon = spec.horizon if spec.horizon is not None else float(train[OUTCOME_TIME].median())
+    if horizon >= train[OUTCOME_TIME].max():
+        raise RiataError(f"features: clinical.horizon {horizon:g} is not below the longest training follow-up "
+                         f"({train[OUTCOME_TIME].max():g})")  # fmt: skip
+    return horizon
 
 
 def feature_columns(columns: pd.DataFrame, feature_set: str) -> pd.DataFrame:

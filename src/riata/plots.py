@@ -219,3 +219,43 @@ def draw_manhattan(importance: pd.DataFrame, columns: Sequence[str], out: Sequen
         if is_causal.any():
             axis.legend(fontsize=7, frameon=False, loc="upper right")
     _save(figure, out)
+
+
+def draw_calibration(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float, out: Sequence[str | Path]) -> None:
+    """Calibration at the horizon: each risk group's mean predicted risk against its Kaplan-Meier observed risk
+    (95% interval), the diagonal dashed; one panel per (title, :func:`riata.survival.calibration_table`)."""
+    figure, axes = _grid(len(panels), 3, 4.2, 4.0)
+    for axis, (title, table) in zip(axes, panels, strict=False):
+        top = max(table["predicted_risk"].max(), table["observed_high"].max(), 0.05) * 1.05
+        axis.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1)
+        axis.errorbar(table["predicted_risk"], table["observed_risk"], fmt="o", color="black", markersize=4,
+                      yerr=[table["observed_risk"] - table["observed_low"], table["observed_high"] - table["observed_risk"]])
+        axis.set_xlim(0, top)
+        axis.set_ylim(0, top)
+        axis.set_xlabel(f"predicted risk by time {horizon:g}")
+        axis.set_ylabel("observed risk (Kaplan-Meier)")
+        axis.set_title(title, loc="left", fontsize=10)
+    _save(figure, out)
+
+
+def draw_kaplan_meier(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float, groups: int,
+                      out: Sequence[str | Path]) -> None:  # fmt: skip
+    """Kaplan-Meier survival of the test samples in ``groups`` equal-sized groups of predicted risk (lowest to
+    highest), the horizon dashed; one panel per (title, test predictions with outcome, outcome_time, risk_score)."""
+    from sksurv.nonparametric import kaplan_meier_estimator
+
+    figure, axes = _grid(len(panels), 3, 4.6, 3.6)
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, groups))
+    for axis, (title, test) in zip(axes, panels, strict=False):
+        order = np.argsort(test["risk_score"].to_numpy(), kind="stable")
+        for group, (members, colour) in enumerate(zip(np.array_split(order, groups), colours, strict=True)):
+            rows = test.iloc[members]
+            times, survival = kaplan_meier_estimator(rows["outcome"].to_numpy() > 0, rows["outcome_time"].to_numpy())
+            name = "lowest" if group == 0 else "highest" if group == groups - 1 else f"group {group + 1}"
+            axis.step(times, survival, where="post", color=colour, label=f"{name} predicted risk (n={len(rows)})")
+        axis.axvline(horizon, color="grey", linestyle="--", linewidth=1)
+        axis.set_xlabel("time")
+        axis.set_ylabel("event-free (Kaplan-Meier)")
+        axis.set_title(title, loc="left", fontsize=10)
+        axis.legend(fontsize=7, frameon=False, loc="lower left")
+    _save(figure, out)

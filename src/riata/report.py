@@ -8,12 +8,16 @@ import pandas as pd
 
 from riata.settings import FEATURE_SETS, PENALTIES
 
-# Test metrics in display order; a comparison shows those its task has (classification or regression).
-TEST_METRICS = ("accuracy", "auroc", "average_precision", "rmse", "mae", "r2")
-LABELS = {"auroc": "AUROC", "average_precision": "average precision", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
+# Test metrics in display order; a comparison shows those its task has (classification, regression, survival).
+TEST_METRICS = ("accuracy", "auroc", "average_precision", "rmse", "mae", "r2", "concordance", "uno_concordance",
+                "horizon_auc", "integrated_brier")  # fmt: skip
+LABELS = {"auroc": "AUROC", "average_precision": "average precision", "rmse": "RMSE", "mae": "MAE", "r2": "R²",
+          "concordance": "Harrell's C", "uno_concordance": "Uno's C", "horizon_auc": "AUC at horizon",
+          "integrated_brier": "integrated Brier"}  # fmt: skip
 
 
-PRIMARY_METRIC = {"binary": "auroc", "multiclass": "auroc", "continuous": "r2"}  # compared with the baseline
+# compared with the baseline
+PRIMARY_METRIC = {"binary": "auroc", "multiclass": "auroc", "continuous": "r2", "survival": "concordance"}
 BASELINE = ("clinical", "none")  # the clinical-only, unpenalised model
 ORACLE = ("oracle", "none")  # a simulated cohort's clinical variables + the true genetic liability
 

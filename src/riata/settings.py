@@ -38,7 +38,7 @@ FEATURE_SET_SOURCES = {
 FEATURE_SETS = tuple(FEATURE_SET_SOURCES)
 CONFIGURABLE_FEATURE_SETS = tuple(fs for fs in FEATURE_SETS if fs != "oracle")
 PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso")
-OUTCOME_TYPES = ("binary", "multiclass", "continuous")
+OUTCOME_TYPES = ("binary", "multiclass", "continuous", "survival")
 REGRESSION_LOSSES = ("squared", "absolute")
 GENETIC_PREFIX = "genetic_"  # embedding columns genetic_0 .. genetic_k-1
 PCA_ALGORITHMS = ("auto", "relationship", "krylov")
@@ -189,7 +189,17 @@ class SimulationSettings(Settings):
         "normal", "Causal SNPs' effects per SD: normal (a few large, many small) or equal (one size, random signs: a "
         "sparse, strong architecture).", choices=("normal", "equal"),
     )  # fmt: skip
-    prevalence: float = setting(0.25, "Expected share of cases (CHD = 1).", above=0, below=1)
+    prevalence: float = setting(
+        0.25, "Expected share of cases (CHD = 1); survival: expected share with CHD by the end of follow-up without "
+        "loss to follow-up.", above=0, below=1,
+    )  # fmt: skip
+    outcome_type: str = setting(
+        "binary", "binary: CHD from a logistic model; survival: TIMECHD (years) and CHD (1 event, 0 censored) from a "
+        "Weibull proportional-hazards model with the same linear predictor (effects are log hazard ratios), "
+        "censored at the end of follow-up and by random loss to follow-up.", choices=("binary", "survival"),
+    )  # fmt: skip
+    follow_up: float = setting(24.0, "survival: years of follow-up (administrative censoring).", above=0)
+    loss_to_follow_up: float = setting(0.01, "survival: yearly hazard of leaving the study early.", minimum=0)
     min_maf: float = setting(
         0.01, "Minimum minor allele frequency of a written SNP (array-like ascertainment).", above=0, below=0.5
     )
@@ -218,10 +228,20 @@ class ClinicalSpec(Settings):
     id_column: str = setting(help="Column with sample ids (the .fam IID).")
     outcome: str = setting(help="Outcome column.")
     outcome_type: str = setting(
-        "binary", "binary (two labels), multiclass (softmax over the labels) or continuous (regression).",
+        "binary", "binary (two labels), multiclass (softmax over the labels), continuous (regression) or survival "
+        "(time to an event with censoring: a Cox proportional-hazards network).",
         choices=OUTCOME_TYPES,
     )  # fmt: skip
-    positive_label: str = setting("1", "Binary outcome label of cases.")
+    positive_label: str = setting("1", "Binary outcome label of cases (survival: of events).")
+    time_column: str | None = setting(
+        None, "survival: column with each sample's follow-up time (time to the event, or to censoring); the outcome "
+        "column then says whether the event happened (positive_label) or the sample was censored.",
+    )  # fmt: skip
+    horizon: float | None = setting(
+        None, "survival: time (in the time column's unit, e.g. 10 years) at which the AUC and calibration are "
+        "assessed and up to which the Brier score is integrated; null: the training samples' median follow-up.",
+        above=0,
+    )  # fmt: skip
     fid_column: str | None = setting(
         None, "Family id column; when set, samples match the .fam on FID and IID instead of IID alone."
     )
@@ -245,6 +265,15 @@ class ClinicalSpec(Settings):
     @property
     def covariates(self) -> list[str]:
         return [*self.numeric, *self.categorical]
+
+    def combination_checks(self) -> list[tuple[bool, str]]:
+        survival = self.outcome_type == "survival"
+        return [
+            (not survival or self.time_column is not None, "outcome_type survival needs time_column"),
+            (survival or self.time_column is None, f"time_column is for survival outcomes, not {self.outcome_type}"),
+            (self.time_column not in (self.outcome, self.id_column), "time_column must differ from outcome and "
+             "id_column"),
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -463,7 +492,8 @@ class TrainSettings(Settings):
     regression_loss: str = setting("squared", "Data loss for a continuous outcome.", choices=REGRESSION_LOSSES)
     selection_metric: str = setting(
         "loss", "Validation metric that chooses lambda (auroc and accuracy: classification; r2: continuous "
-        "outcomes).", choices=("loss", "auroc", "accuracy", "r2"),
+        "outcomes; concordance: survival; loss: the task's own, for survival the Cox partial likelihood).",
+        choices=("loss", "auroc", "accuracy", "r2", "concordance"),
     )  # fmt: skip
     lambda_rule: str = setting(
         "one_se", "best: lambda with the best validation metric; one_se: the largest lambda within one standard "

@@ -5,7 +5,9 @@ disequilibrium are realistic; several demes (an island model) add population str
 variables follow the distributions, correlations and missingness of the Framingham teaching data.
 The outcome CHD is drawn from a logistic model whose linear predictor has a clinical part (AGE has
 the largest effect) and a polygenic part from causal SNPs, with the genetic share of its variance and
-the prevalence set by the caller. ``truth.tsv`` records every variable's role and effect, and
+the prevalence set by the caller. A survival outcome uses the same linear predictor as log hazard
+ratios of a Weibull proportional-hazards model: the time to CHD is censored at the end of follow-up
+and by an exponential loss to follow-up, giving TIMECHD (years) and the event indicator CHD. ``truth.tsv`` records every variable's role and effect, and
 ``liability.tsv`` each sample's genetic part of the linear predictor (what an oracle would know).
 """
 
@@ -33,6 +35,8 @@ log = logging.getLogger("riata")
 MUTATION_RATE = 1e-8  # per base pair per generation
 RECOMBINATION_RATE = 1e-8  # per base pair per generation (1 cM per Mb)
 OUTCOME = "CHD"
+TIME = "TIMECHD"  # survival outcomes: years to CHD or to censoring
+WEIBULL_SHAPE = 1.5  # hazard rising with time since baseline, as CHD incidence rises with age
 ID_COLUMN = "sample_id"
 NUMERIC_VARIABLES = [
     "SEX", "AGE", "SYSBP", "DIABP", "TOTCHOL", "BMI", "CURSMOKE", "CIGPDAY", "BPMEDS", "HEARTRTE",
@@ -253,6 +257,23 @@ def intercept_for_prevalence(predictor: np.ndarray, prevalence: float) -> float:
     return brentq(lambda b: expit(b + predictor).mean() - prevalence, -50, 50)
 
 
+def survival_outcome(predictor: np.ndarray, settings: SimulationSettings,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Follow-up time (years) and event (1 CHD, 0 censored) of each sample.
+
+    The hazard of CHD is scale x shape x t^(shape - 1) x exp(predictor) (Weibull, :data:`WEIBULL_SHAPE`),
+    its scale chosen so that the expected share with CHD by the end of follow-up is ``settings.prevalence``;
+    follow-up ends at ``settings.follow_up`` years or earlier by loss to follow-up (exponential).
+    """
+    relative = np.exp(predictor)
+    log_scale = brentq(lambda s: np.mean(1 - np.exp(-np.exp(s) * settings.follow_up**WEIBULL_SHAPE * relative))
+                       - settings.prevalence, -60, 60)  # fmt: skip
+    to_chd = (rng.exponential(size=len(predictor)) / (np.exp(log_scale) * relative)) ** (1 / WEIBULL_SHAPE)
+    lost = rng.exponential(1 / settings.loss_to_follow_up, len(predictor)) if settings.loss_to_follow_up else np.inf
+    censored_at = np.minimum(lost, settings.follow_up)
+    return np.minimum(to_chd, censored_at), (to_chd <= censored_at).astype(int)
+
+
 def _inject_missing(clinical: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     clinical = clinical.astype({variable: object for variable in CATEGORICAL_VARIABLES}).copy()
     for variable, share in MISSING_SHARES.items():
@@ -334,9 +355,14 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
         clinical_part = _clinical_predictor(clinical)
         genetic_part, snp_effects = _polygenic_predictor(causal_dosages, clinical_part.var(), settings, rng)
         predictor = clinical_part + genetic_part
-        intercept = intercept_for_prevalence(predictor, settings.prevalence)
-        outcome = (rng.random(settings.n_samples) < expit(intercept + predictor)).astype(int)
+        if settings.outcome_type == "survival":
+            time, outcome = survival_outcome(predictor, settings, rng)
+        else:
+            intercept = intercept_for_prevalence(predictor, settings.prevalence)
+            outcome = (rng.random(settings.n_samples) < expit(intercept + predictor)).astype(int)
         table = _inject_missing(clinical, rng)
+        if settings.outcome_type == "survival":
+            table.insert(0, TIME, time.round(3))
         table.insert(0, OUTCOME, outcome)
         table.insert(0, ID_COLUMN, sample_ids)
         table.to_csv(clinical_tmp, sep="\t", index=False)
@@ -344,11 +370,13 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
         truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
         liability = pd.DataFrame({ID_COLUMN: sample_ids, "genetic_liability": genetic_part})
         liability.to_csv(liability_tmp, sep="\t", index=False, float_format="%.6g")
-    liability_share = genetic_part.var() / (predictor.var() + np.pi**2 / 3)  # logistic noise included
-    log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d cases (%.1f%%), intercept %.3f; "
-             "the causal SNPs carry %.1f%% of the latent liability", settings.n_samples, len(variants),
-             settings.n_chromosomes, settings.n_demes, outcome.sum(), 100 * outcome.mean(), intercept,
-             100 * liability_share)  # fmt: skip
+    # The latent scale's noise: logistic for a binary outcome, extreme-value (log of an exponential) for survival.
+    noise = np.pi**2 / 6 if settings.outcome_type == "survival" else np.pi**2 / 3
+    liability_share = genetic_part.var() / (predictor.var() + noise)
+    log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d %s (%.1f%%); the causal SNPs carry "
+             "%.1f%% of the latent liability", settings.n_samples, len(variants), settings.n_chromosomes,
+             settings.n_demes, outcome.sum(), "events" if settings.outcome_type == "survival" else "cases",
+             100 * outcome.mean(), 100 * liability_share)  # fmt: skip
 
 
 def _simulate_chromosomes(settings: SimulationSettings, rng: np.random.Generator) -> list[SimulatedChromosome]:

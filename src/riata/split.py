@@ -36,7 +36,8 @@ def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, m
 
 
 def strata_of(outcome: pd.Series, outcome_type: str) -> pd.Series:
-    """What the split stratifies on: the class, or for a continuous outcome its quintile (fewer bins when small)."""
+    """What the split stratifies on: the class (survival: the event), or for a continuous outcome its quintile
+    (fewer bins when small)."""
     if outcome_type != "continuous":
         return outcome
     bins = max(1, min(5, len(outcome) // 20))
@@ -53,7 +54,8 @@ def stratified_split(outcome: pd.Series, settings: SplitSettings, *, outcome_typ
     needed = math.ceil(1 / min(validation_share, test_share, 1 - validation_share - test_share)) + 1
     for label, count in strata.value_counts().items():
         if count < needed and outcome_type != "continuous":
-            name = {1: "positive", 0: "negative"}[label] if outcome_type == "binary" else f"class-{label}"
+            names = {"binary": {1: "positive", 0: "negative"}, "survival": {1: "event", 0: "censored"}}
+            name = names[outcome_type][label] if outcome_type in names else f"class-{label}"
             raise RiataError(
                 f"split: only {count} {name} sample(s); a stratified split with these shares needs at least {needed}"
             )
@@ -66,8 +68,9 @@ def stratified_split(outcome: pd.Series, settings: SplitSettings, *, outcome_typ
     assignment.loc[test] = "test"
     for split in SPLITS:
         members = outcome[assignment == split]
-        if outcome_type == "binary":
-            log.info("%s: %d samples, %d positive (%.1f%%)", split, len(members), members.sum(), 100 * members.mean())
+        if outcome_type in ("binary", "survival"):
+            kind = "positive" if outcome_type == "binary" else "with the event"
+            log.info("%s: %d samples, %d %s (%.1f%%)", split, len(members), members.sum(), kind, 100 * members.mean())
         else:
             log.info("%s: %d samples", split, len(members))
     return assignment

@@ -1,8 +1,9 @@
-"""What a network predicts: binary classification, multiclass classification or regression.
+"""What a network predicts: binary classification, multiclass classification, regression or survival.
 
 A task fixes the number of network outputs, the data loss, the intercept-only fit (where lambda_max is
 computed), how outputs become predictions, and the metrics reported. Network outputs have shape
-(models, samples, outputs); targets are 0/1 (binary), class indices 0..K-1 (multiclass) or numbers.
+(models, samples, outputs); targets are 0/1 (binary), class indices 0..K-1 (multiclass), numbers, or
+(samples, 2) [time, event] rows (survival: the output is a log relative hazard, see :mod:`riata.survival`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.metrics import (
@@ -22,17 +24,19 @@ from sklearn.metrics import (
 )
 
 from riata.errors import RiataError
+from riata.io.clinical import OUTCOME, OUTCOME_TIME
 from riata.settings import OUTCOME_TYPES, REGRESSION_LOSSES
+from riata.survival import concordance, cox_losses, cox_sample_losses
 
 # Validation metrics that can choose lambda, per task ("loss" is the task's own data loss).
 SELECTION_METRICS = {"binary": ("loss", "auroc", "accuracy"), "multiclass": ("loss", "auroc", "accuracy"),
-                     "continuous": ("loss", "r2")}  # fmt: skip
-LARGER_IS_BETTER = {"loss": False, "auroc": True, "accuracy": True, "r2": True}
+                     "continuous": ("loss", "r2"), "survival": ("loss", "concordance")}  # fmt: skip
+LARGER_IS_BETTER = {"loss": False, "auroc": True, "accuracy": True, "r2": True, "concordance": True}
 
 
 @dataclass(frozen=True)
 class Task:
-    """The prediction task: ``kind`` is binary, multiclass or regression."""
+    """The prediction task: ``kind`` is binary, multiclass, continuous or survival."""
 
     kind: str = "binary"
     n_classes: int = 2
@@ -50,6 +54,12 @@ class Task:
     def n_outputs(self) -> int:
         return self.n_classes if self.kind == "multiclass" else 1
 
+    def targets(self, table: pd.DataFrame) -> np.ndarray:
+        """The coded outcome of a riata table: (samples,), or (samples, 2) [time, event] for survival."""
+        if self.kind == "survival":
+            return table[[OUTCOME_TIME, OUTCOME]].to_numpy(dtype=float)
+        return table[OUTCOME].to_numpy()
+
     def target_tensor(self, values: np.ndarray) -> torch.Tensor:
         dtype = torch.long if self.kind == "multiclass" else torch.float32
         return torch.as_tensor(np.asarray(values), dtype=dtype)
@@ -57,8 +67,11 @@ class Task:
     def losses(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Per-sample data losses (models, samples) from outputs (models, samples, outputs).
 
-        ``targets`` has shape (samples,) shared by all models, or (models, samples).
+        ``targets`` has shape (samples,) shared by all models, or (models, samples); survival targets have
+        a last axis of 2. A survival sample's loss depends on the others in its set (its risk set).
         """
+        if self.kind == "survival":
+            return cox_losses(outputs[..., 0], targets)
         targets = targets.expand(outputs.shape[:2])
         if self.kind == "binary":
             return F.binary_cross_entropy_with_logits(outputs[..., 0], targets, reduction="none")
@@ -68,7 +81,9 @@ class Task:
         return residual.square() if self.regression_loss == "squared" else residual.abs()
 
     def intercept(self, targets: torch.Tensor) -> torch.Tensor:
-        """Output bias of the best constant prediction (outputs,), where lambda_max is computed."""
+        """Output bias of the best constant prediction (outputs,), where lambda_max is computed (survival: any)."""
+        if self.kind == "survival":
+            return torch.zeros(1)
         if self.kind == "binary":
             return torch.logit(targets.float().mean()).reshape(1)
         if self.kind == "multiclass":
@@ -78,7 +93,8 @@ class Task:
         return centre.reshape(1)
 
     def predict(self, outputs: torch.Tensor) -> np.ndarray:
-        """Probabilities of the positive class (models, samples), of each class (models, samples, K), or values."""
+        """Probabilities of the positive class (models, samples), of each class (models, samples, K), values, or
+        risk scores (survival: log relative hazards)."""
         if self.kind == "binary":
             return torch.sigmoid(outputs[..., 0]).numpy()
         if self.kind == "multiclass":
@@ -86,7 +102,14 @@ class Task:
         return outputs[..., 0].numpy()
 
     def metrics(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
-        """Test metrics of one model: ``prediction`` is one row of :meth:`predict`'s result."""
+        """Test metrics of one model: ``prediction`` is one row of :meth:`predict`'s result.
+
+        Survival: Harrell's concordance and the partial likelihood loss; the metrics that need the training
+        samples are :meth:`riata.survival.SurvivalReference.metrics`.
+        """
+        if self.kind == "survival":
+            return {"concordance": float(concordance(target, prediction)[0]),
+                    "loss": float(cox_sample_losses(target, prediction).mean())}  # fmt: skip
         if self.kind == "binary":
             probability = np.clip(prediction, 1e-7, 1 - 1e-7)
             return {
@@ -117,9 +140,14 @@ class Task:
         }
 
     def standard_errors(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
-        """Standard errors of the selection metrics: per-sample SD / sqrt(n); AUROC by Hanley-McNeil."""
+        """Standard errors of the selection metrics: per-sample SD / sqrt(n); AUROC by Hanley-McNeil, and
+        concordance as if it were the AUROC of events against censored samples (an approximation)."""
         n = len(target)
         errors = {"loss": float(self.sample_losses(target, prediction).std(ddof=1) / np.sqrt(n))}
+        if self.kind == "survival":
+            events = float(target[:, 1].sum())
+            errors["concordance"] = hanley_mcneil_se(self.metrics(target, prediction)["concordance"], events, n - events)
+            return errors
         if self.kind == "continuous":
             squared = (prediction - target) ** 2
             errors["r2"] = float(squared.std(ddof=1) / np.sqrt(n) / max(np.var(target), 1e-12))
@@ -134,6 +162,8 @@ class Task:
 
     def sample_losses(self, target: np.ndarray, prediction: np.ndarray) -> np.ndarray:
         """The data loss of each sample (samples,), from one model's predictions."""
+        if self.kind == "survival":
+            return cox_sample_losses(target, prediction)
         if self.kind == "binary":
             probability = np.clip(prediction, 1e-7, 1 - 1e-7)
             return -(target * np.log(probability) + (1 - target) * np.log(1 - probability))

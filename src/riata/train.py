@@ -333,7 +333,7 @@ class PathPoint:
     seed: int
     best_epoch: int
     parameters: list[torch.Tensor]  # in StackedMLP parameter order: weights of each layer, then biases
-    predictions: dict[str, np.ndarray]  # split -> Task.predict output for this network
+    predictions: dict[str, np.ndarray]  # split (train, validation, test) -> Task.predict output for this network
     history: pd.DataFrame  # epoch, train_loss, validation_objective (while the network trained)
     snapshots: dict[int, np.ndarray]  # epoch -> first layer (inputs, hidden)
 
@@ -344,7 +344,7 @@ class PathPoint:
 
 def _points(fit: StackFit, task: Task, x: dict[str, torch.Tensor], lambdas, seeds) -> list[PathPoint]:
     with torch.no_grad():
-        predictions = {split: task.predict(fit.network(x[split])) for split in ("validation", "test")}
+        predictions = {split: task.predict(fit.network(x[split])) for split in x}
     parameters = [p.detach().clone() for p in fit.network.parameters()]
     return [
         PathPoint(
@@ -511,7 +511,7 @@ class SeedResult:
     selected_above_threshold: list[str]  # variables with a first-layer |weight| above zero_threshold
     n_dead_units: int
     path: pd.DataFrame  # one row per lambda, largest first
-    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # validation / test
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # train / validation / test
     parameters: list[torch.Tensor] = field(default_factory=list)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # epoch, train_loss, validation_objective
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> first layer
@@ -616,12 +616,11 @@ def fit_penalty(
     penalty: str,
     seeds: list[int],
     settings: TrainSettings,
-    outcome: str = "outcome",
 ) -> list[SeedResult]:
     """Train every (lambda, seed) network for one penalty and pick lambda per seed on validation.
 
-    ``tables`` maps train/validation/test to frames with the outcome and the input ``columns``
-    (metadata rows: column, variable); returns one result per seed, in the order of ``seeds``.
+    ``tables`` maps train/validation/test to frames with the coded outcome (:meth:`Task.targets`) and the
+    input ``columns`` (metadata rows: column, variable); returns one result per seed, in the order of ``seeds``.
     """
     if not seeds:
         raise RiataError("train: at least one seed is needed")
@@ -637,7 +636,7 @@ def fit_penalty(
     unpenalised = {v for v in variable_of.unique() if any(fnmatchcase(v, p) for p in settings.unpenalised)}
     groups = Groups.from_labels(variable_of.tolist(), unpenalised)
     x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
-    y = {split: task.target_tensor(t[outcome].to_numpy()) for split, t in tables.items()}
+    y = {split: task.target_tensor(task.targets(t)) for split, t in tables.items()}
     path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
     results = [_seed_result(seed, path.points, task, y["validation"].numpy(), variable_of, settings) for seed in seeds]
     if settings.stability_refits:

@@ -6,7 +6,7 @@ import shlex
 
 from snakemake.exceptions import WorkflowError
 
-from riata.commands import compare, config_options, figures, gwas, heatmaps, snps
+from riata.commands import calibration, compare, config_options, figures, gwas, heatmaps, snps
 from riata.config import uses_genotypes, validate_config
 from riata.errors import RiataError
 from riata.io.results import FEATURE_FILES, QC_FILES, SEED_FILES
@@ -250,6 +250,7 @@ GENETIC_FEATURE_SETS = [
 ]
 WEIGHTS_PENALTY = "group_lasso" if "group_lasso" in PENALTIES else PENALTIES[-1]
 ALL_MODELS = [model_dir(fs, p, s) for fs, p in TRAINED for s in SEEDS]
+SURVIVAL = config["clinical"]["outcome_type"] == "survival"
 # Figures: each penalty's first seed of the heat map feature set; the heat maps add group lasso's
 # second seed, and the weights over epochs are group lasso's (or the last penalty's) first seed.
 FIGURE_MODELS = [model_dir(HEATMAP_FEATURE_SET, p, SEEDS[0]) for p in PENALTIES]
@@ -265,6 +266,12 @@ SNP_MODELS = [
     for fs in GENETIC_FEATURE_SETS + SNP_FEATURE_SETS
     for p in PENALTIES
 ]
+
+# Survival calibration: every model; the first seed of the clinical baseline and of each penalty of the heat map
+# feature set come first, as they are the ones drawn.
+CALIBRATION_DRAWN = list(dict.fromkeys([model_dir("clinical", "none", SEEDS[0])] + FIGURE_MODELS)) if (
+    "clinical", "none") in TRAINED else FIGURE_MODELS
+CALIBRATION_MODELS = list(dict.fromkeys(CALIBRATION_DRAWN + ALL_MODELS))
 
 
 def snp_rule_inputs():
@@ -321,6 +328,9 @@ def final_outputs():
     ]
     if SIMULATED:
         outputs.append(f"{RESULTS}/truth_check.tsv")
+    if SURVIVAL:
+        outputs += [f"{RESULTS}/calibration.tsv", f"{RESULTS}/figures/calibration.png",
+                    f"{RESULTS}/figures/kaplan_meier.png"]
     if PRS_FEATURE_SETS:
         outputs.append(f"{RESULTS}/prs/candidates.tsv")
     if SNP_MODELS:

@@ -110,6 +110,44 @@ rule figures:
         " --out-stability {output.stability:q} 2> {log:q}"
 
 
+if SURVIVAL:
+
+    rule calibration:
+        input:
+            models=files_in(CALIBRATION_MODELS, calibration.MODEL_FILES),
+            features=features_files(calibration.FEATURE_FILES),
+        output:
+            tsv=report(
+                f"{RESULTS}/calibration.tsv",
+                caption="../report/calibration_table.rst",
+                category="Survival",
+            ),
+            calibration=report(
+                f"{RESULTS}/figures/calibration.png",
+                caption="../report/calibration.rst",
+                category="Survival",
+            ),
+            kaplan_meier=report(
+                f"{RESULTS}/figures/kaplan_meier.png",
+                caption="../report/kaplan_meier.rst",
+                category="Survival",
+            ),
+        log:
+            f"{LOGS}/calibration.log",
+        benchmark:
+            f"{BENCHMARKS}/calibration.tsv"
+        conda:
+            "../../envs/riata.yaml"
+        params:
+            models=model_dirs_of,
+            features=folder_of_input_features,
+            drawn=len(CALIBRATION_DRAWN),
+        shell:
+            "riata calibration {params.models} --features {params.features:q} --drawn {params.drawn}"
+            " --out-tsv {output.tsv:q} --out-calibration {output.calibration:q}"
+            " --out-kaplan-meier {output.kaplan_meier:q} 2> {log:q}"
+
+
 if SNP_MODELS:
 
     rule snps:

@@ -13,6 +13,7 @@ import shlex
 from types import ModuleType
 
 from riata.commands import (
+    calibration,
     check,
     compare,
     convert,
@@ -30,7 +31,8 @@ from riata.commands import (
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, snps, heatmaps,
+    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, calibration, snps,
+    heatmaps,
 )  # fmt: skip
 
 

@@ -97,21 +97,22 @@ def _write_models(out_dir, results, tables, columns, task, outcome, settings, fe
                   screen_record) -> None:  # fmt: skip
     """Each seed's folder (:data:`riata.io.results.SEED_FILES`), all of them together or none."""
     from riata.evaluate import model_metrics
-    from riata.io.clinical import OUTCOME
     from riata.io.results import SEED_FILES, predictions_table, seed_directory, write_model, write_seed_tables
     from riata.io.tables import atomic_outputs
     from riata.plots import draw_heatmaps, shown_rows
     from riata.report import TEST_METRICS
+    from riata.survival import SurvivalReference
 
     source_of = dict(zip(columns["variable"], columns["source"], strict=False))
+    targets = {split: task.targets(table) for split, table in tables.items()}
+    reference = SurvivalReference(targets["train"], outcome["horizon"]) if task.kind == "survival" else None
     outputs = [seed_directory(out_dir, r.seed) / name for r in results for name in SEED_FILES]
     with atomic_outputs(outputs) as paths:
         for index, result in enumerate(results):
             own = dict(zip(SEED_FILES, paths[index * len(SEED_FILES) : (index + 1) * len(SEED_FILES)], strict=True))
-            targets = {split: tables[split][OUTCOME].to_numpy() for split in ("validation", "test")}
             metrics = model_metrics(task, targets, result, source_of, settings, feature_set=feature_set,
-                                    penalty=penalty) | screen_record.get(result.seed, {})  # fmt: skip
-            predictions = predictions_table(tables, task, outcome["classes"], result.predictions)
+                                    penalty=penalty, reference=reference) | screen_record.get(result.seed, {})
+            predictions = predictions_table(tables, task, outcome["classes"], result.predictions, reference)
             write_seed_tables(own, result, metrics, predictions, settings.stability_refits, columns)
             title = f"{feature_set}, {penalty}, seed {result.seed}, λ {result.lambda_:.3g}"
             draw_heatmaps([shown_rows(title, result.first_layer, columns)], [own["first_layer.png"]], columns=1)

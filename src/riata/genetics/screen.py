@@ -202,7 +202,7 @@ def _violations(
         return violating
     train = design["train"]
     x = torch.tensor(train[inputs["column"].tolist()].to_numpy(), dtype=torch.float32)
-    y = task.target_tensor(train["outcome"].to_numpy())
+    y = task.target_tensor(task.targets(train))
     signals = np.stack([first_layer_signal(result.parameters, x, y, task) for result in results], axis=1)
     lambdas = np.array([result.lambda_ for result in results])
     outside = np.setdiff1d(np.arange(len(genotypes.gwas)), screened)

@@ -1,7 +1,8 @@
 """The clinical table: one row per sample, an id column, an outcome and covariates.
 
 The outcome is binary (coded 1 for the positive label, 0 for the other), multiclass (coded 0..K-1 in
-the sorted order of its labels) or continuous (a number).
+the sorted order of its labels), continuous (a number) or survival (the event coded as a binary outcome,
+beside a non-negative follow-up time).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from riata.settings import ClinicalSpec
 
 log = logging.getLogger("riata")
 
-OUTCOME = "outcome"  # name of the coded outcome column in every table riata writes
+OUTCOME = "outcome"  # name of the coded outcome column in every table riata writes (survival: the event)
+OUTCOME_TIME = "outcome_time"  # survival outcomes: the follow-up time, beside the event
 
 
 def _normalise_level(value: object) -> object:
@@ -54,7 +56,10 @@ def _coded_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | st
         code = {label: k for k, label in enumerate(labels)}
         return values.map(code), labels
     if len(labels) > 2:
-        raise RiataError(f"{path}: outcome column {spec.outcome!r} has {len(labels)} labels {labels[:5]}; expected 2")
+        expected = "2 (event and censored)" if spec.outcome_type == "survival" else "2"
+        raise RiataError(
+            f"{path}: outcome column {spec.outcome!r} has {len(labels)} labels {labels[:5]}; expected {expected}"
+        )
     if spec.positive_label not in labels:
         raise RiataError(
             f"{path}: outcome column {spec.outcome!r} has labels {labels}, "
@@ -62,6 +67,16 @@ def _coded_outcome(values: pd.Series, spec: ClinicalSpec, path: os.PathLike | st
         )
     negative = next(label for label in labels if label != spec.positive_label)
     return (values == spec.positive_label).astype(int).where(values.notna()), [negative, spec.positive_label]
+
+
+def _follow_up_times(values: pd.Series, column: str, path: os.PathLike | str) -> pd.Series:
+    """A survival outcome's times: numbers, none missing, none negative."""
+    times = _numeric_column(values, column, path)
+    for problem, bad in (("missing", times.isna()), ("negative", times < 0)):
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise RiataError(f"{path}: line {row + 2}: time column {column!r} has a {problem} time {values.iloc[row]!r}")
+    return times
 
 
 def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> pd.Series:
@@ -80,7 +95,7 @@ class ClinicalTable:
     """A checked clinical table: ``frame`` indexed by sample id, and the outcome's class labels.
 
     ``frame`` has column ``outcome`` (coded, see the module doc; samples with a missing outcome are
-    dropped), numeric covariates as float and categorical covariates as text (NaN where missing), in
+    dropped), for survival ``outcome_time``, numeric covariates as float and categorical covariates as text (NaN where missing), in
     the order of ``spec.covariates``. ``classes`` lists the outcome labels in code order (binary:
     [negative, positive]; empty for a continuous outcome).
     """
@@ -93,7 +108,7 @@ class ClinicalTable:
 def infer_covariates(table: pd.DataFrame, spec: ClinicalSpec) -> ClinicalSpec:
     """Every column but the id, outcome and family id as a covariate: numeric when all its values are
     numbers, categorical otherwise."""
-    reserved = {spec.id_column, spec.outcome, spec.fid_column}
+    reserved = {spec.id_column, spec.outcome, spec.fid_column, spec.time_column}
     numeric, categorical = [], []
     for column in (c for c in table.columns if c not in reserved):
         values = table[column]
@@ -113,6 +128,8 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
     roles = [("id column", spec.id_column), ("outcome column", spec.outcome)]
     if spec.fid_column:
         roles.append(("family id column", spec.fid_column))
+    if spec.time_column:
+        roles.append(("time column", spec.time_column))
     for role, column in roles:
         if column not in table.columns:
             raise RiataError(
@@ -137,6 +154,8 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
     frame = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="sample_id"))
     outcome, classes = _coded_outcome(table[spec.outcome], spec, path)
     frame[OUTCOME] = outcome.to_numpy()
+    if spec.outcome_type == "survival":
+        frame[OUTCOME_TIME] = _follow_up_times(table[spec.time_column], spec.time_column, path).to_numpy()
     for column in spec.numeric:
         frame[column] = _numeric_column(table[column], column, path).to_numpy()
     for column in spec.categorical:

@@ -1,4 +1,4 @@
-"""PLINK 1 binary genotypes (.bed/.bim/.fam): validation, dask-backed reading, streaming writing.
+"""PLINK 1 binary genotypes (.bed/.bim/.fam): validation, block reading (also as a dask array), streaming writing.
 
 Orientation and allele coding are fixed here, once, for all of riata:
 
@@ -7,9 +7,9 @@ Orientation and allele coding are fixed here, once, for all of riata:
   when importing a .bed), so a dosage is 0, 1 or 2 and equals plink2's ALT count;
 * a missing call is ``NaN`` (float32 arrays).
 
-pandas-plink counts the 6th-column allele unless told otherwise; riata asks it for ``ref="a0"`` (its
-name for the 5th column). The writer (bed-reader's ``create_bed`` with ``count_A1=True``) uses the
-same convention, so what :func:`write_plink` writes, :func:`open_plink` reads back unchanged.
+riata decodes the packed .bed bytes itself (:class:`BedBlocks`; tested against bed-reader, which counts
+the same allele with ``count_A1=True``). The writer (bed-reader's ``create_bed`` with ``count_A1=True``)
+uses the same convention, so what :func:`write_plink` writes, :func:`open_plink` reads back unchanged.
 """
 
 from __future__ import annotations
@@ -127,23 +127,20 @@ class PlinkGenotypes:
 
 def open_plink(prefix: str | os.PathLike, *, block_variants: int = 4096, use_fid: bool = False) -> PlinkGenotypes:
     """Validate and open a PLINK 1 fileset without reading the genotypes (samples keyed as in :func:`read_fam`)."""
-    from pandas_plink import Chunk, read_plink1_bin
-
     paths = plink_paths(prefix)
     variants = read_bim(paths["bim"])
     samples = read_fam(paths["fam"], use_fid=use_fid)
     check_bed(paths["bed"], len(samples), len(variants))
     if len(variants) == 0 or len(samples) == 0:
         raise RiataError(f"{paths['bed']}: no variants or no samples")
-    genotypes = read_plink1_bin(
-        str(paths["bed"]),
-        str(paths["bim"]),
-        str(paths["fam"]),
-        verbose=False,
-        ref="a0",  # pandas-plink's name for the 5th .bim column, see the module docstring
-        chunk=Chunk(nsamples=None, nvariants=block_variants),
-    )
-    return PlinkGenotypes(Path(paths["bed"]).with_suffix(""), samples, variants, genotypes.data)
+    source = BedBlocks(paths["bed"], len(samples), len(variants))
+    starts = range(0, len(variants), block_variants)
+    blocks = [
+        da.from_delayed(dask.delayed(source.read)(None, np.arange(start, min(start + block_variants, len(variants)))),
+                        shape=(len(samples), min(block_variants, len(variants) - start)), dtype=np.float32)
+        for start in starts
+    ]  # fmt: skip
+    return PlinkGenotypes(Path(paths["bed"]).with_suffix(""), samples, variants, da.concatenate(blocks, axis=1))
 
 
 def map_variant_blocks(
@@ -234,8 +231,8 @@ _BYTE_HAS_MISSING = (_BYTE_TO_DOSAGES == MISSING_CODE).any(axis=1)
 class BedBlocks:
     """Reads blocks of a variant-major .bed straight from its packed bytes, for the embedding's fast passes.
 
-    pandas-plink's dask array serves QC; the embedding's passes read blocks of chosen samples and
-    variants directly: :meth:`read_codes` gives int8 dosages (0, 1, 2; ``MISSING_CODE`` where missing),
+    :func:`open_plink`'s dask array, which QC streams, is made of its blocks; the embedding's passes
+    and the GWAS read blocks of chosen samples and variants directly: :meth:`read_codes` gives int8 dosages (0, 1, 2; ``MISSING_CODE`` where missing),
     :meth:`read` float32 dosages with NaN where missing, both (samples x variants) in column-major
     order (each variant contiguous, as in the file), counting the 5th-column allele. A block costs one
     read of the byte range spanning its variants and a table lookup per byte.

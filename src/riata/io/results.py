@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from riata.errors import RiataError
-from riata.io.clinical import OUTCOME
+from riata.io.clinical import OUTCOME, OUTCOME_TIME
 from riata.io.tables import atomic_outputs, read_table
 from riata.settings import SPLITS
 
@@ -113,15 +113,22 @@ def seed_directory(out_dir: str | Path, seed: int) -> Path:
 
 
 def predictions_table(tables: dict[str, pd.DataFrame], task: Task, classes: list[str],
-                      predictions: dict[str, np.ndarray]) -> pd.DataFrame:  # fmt: skip
-    """Validation and test predictions of one model: probabilities (classification) or values."""
+                      predictions: dict[str, np.ndarray], reference=None) -> pd.DataFrame:  # fmt: skip
+    """Validation and test predictions of one model: probabilities (classification), values, or (survival)
+    the risk score and the predicted risk of an event by the horizon (``reference``, a
+    :class:`riata.survival.SurvivalReference`, gives the horizon and the Breslow baseline)."""
     parts = []
     for split in ("validation", "test"):
         prediction = predictions[split]
         part = pd.DataFrame(
             {"sample_id": tables[split].index, "split": split, OUTCOME: tables[split][OUTCOME].to_numpy()}
         )
-        if task.kind == "binary":
+        if task.kind == "survival":
+            part[OUTCOME_TIME] = tables[split][OUTCOME_TIME].to_numpy()
+            part["risk_score"] = prediction
+            horizon = np.array([reference.horizon])
+            part["risk_at_horizon"] = 1 - reference.survival_curves(predictions["train"], prediction, horizon)[:, 0]
+        elif task.kind == "binary":
             part["probability"] = prediction
         elif task.kind == "multiclass":
             part["predicted"] = np.asarray(classes)[prediction.argmax(axis=1)]
@@ -134,9 +141,12 @@ def predictions_table(tables: dict[str, pd.DataFrame], task: Task, classes: list
 
 
 def read_test_predictions(model_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Test targets and predictions (probabilities or values) from a model's predictions.tsv."""
+    """Test targets and predictions (probabilities, values, or survival [time, event] and risk scores) from a
+    model's predictions.tsv."""
     table = read_table(model_dir / "predictions.tsv")
     test = table[table["split"] == "test"]
+    if "risk_score" in test:
+        return test[[OUTCOME_TIME, OUTCOME]].to_numpy(dtype=float), test["risk_score"].to_numpy()
     probabilities = [c for c in test.columns if c.startswith("probability:")]
     if probabilities:
         return test[OUTCOME].to_numpy(), test[probabilities].to_numpy()
