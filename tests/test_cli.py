@@ -24,6 +24,7 @@ VERBS = [
     "train",
     "compare",
     "figures",
+    "survival",
     "snps",
     "heatmaps",
 ]

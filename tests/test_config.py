@@ -41,7 +41,10 @@ def command(verb):
 
 
 def changed_section(settings_class):
-    return {field.name: changed_value(field, kind) for field, kind in settings_class.fields()}
+    section = {field.name: changed_value(field, kind) for field, kind in settings_class.fields()}
+    if settings_class is ClinicalSpec:  # a time column is only for survival outcomes, and is its own column
+        section |= {"outcome_type": "survival", "time_column": "follow_up"}
+    return section
 
 
 @pytest.mark.parametrize("options", [o for c in COMMANDS for o in c.CONFIG_OPTIONS], ids=repr)

@@ -164,3 +164,36 @@ def scramble_genotypes(prefix, out, samples):
     with write_plink(f"{out}.bed", f"{out}.bim", f"{out}.fam", genotypes.samples, genotypes.variants) as writer:
         for column in dosage.T:
             writer.write(column)
+
+
+def test_survival_test_on_martingale_residuals_follows_lifelines_cox_wald_test(signal_cohort):
+    """A time-to-event outcome with one causal SNP: riata's test of martingale residuals against each SNP's Cox
+    model (lifelines' CoxPHFitter, Wald z, the same covariates) on 61 SNPs, the causal one among them."""
+    from lifelines import CoxPHFitter
+
+    from riata.genetics.association import working_outcome
+    from riata.settings import SimulationSettings
+    from riata.simulate import survival_outcome
+
+    c, rng = signal_cohort, np.random.default_rng(4)
+    causal = np.nan_to_num(c["dosage"][:, c["causal"]])
+    age = c["covariates"][:, 0]
+    predictor = 0.4 * (causal - causal.mean()) / causal.std() + 0.5 * (age - age.mean()) / age.std()
+    time, event = survival_outcome(predictor, SimulationSettings(outcome_type="survival", prevalence=0.4), rng)
+    train = c["train"]
+    target, covariates = np.column_stack([time, event])[train], c["covariates"][train]
+    model = null_model("linear", working_outcome("survival", target, covariates), covariates, np.arange(len(train)))
+    snps = np.sort(np.r_[c["causal"], rng.choice(np.setdiff1d(np.arange(len(c["bim"])), c["causal"]), 60, False)])
+    blocks = associations(c["source"], train, snps, [model], block_variants=64, threads=1)
+    ours = np.vstack([result[0] for _, result in blocks])
+    theirs = []
+    for snp in snps:
+        frame = pd.DataFrame(covariates, columns=["c0", "c1", "c2"])
+        frame = frame.assign(g=c["dosage"][train, snp], time=target[:, 0], event=target[:, 1]).dropna()
+        fit = CoxPHFitter().fit(frame, duration_col="time", event_col="event")
+        theirs.append(fit.summary.loc["g", "z"])
+    theirs = np.array(theirs)
+    assert np.corrcoef(ours[:, 3], theirs)[0, 1] > 0.99
+    assert np.abs(ours[:, 3] - theirs).max() < 0.25
+    assert np.argmax(np.abs(ours[:, 3])) == np.searchsorted(snps, c["causal"])  # the causal SNP stands out
+    assert ours[np.searchsorted(snps, c["causal"]), 4] < 1e-6

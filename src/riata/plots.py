@@ -228,8 +228,9 @@ def draw_calibration(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float,
     for axis, (title, table) in zip(axes, panels, strict=False):
         top = max(table["predicted_risk"].max(), table["observed_high"].max(), 0.05) * 1.05
         axis.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1)
-        axis.errorbar(table["predicted_risk"], table["observed_risk"], fmt="o", color="black", markersize=4,
-                      yerr=[table["observed_risk"] - table["observed_low"], table["observed_high"] - table["observed_risk"]])
+        below, above = table["observed_risk"] - table["observed_low"], table["observed_high"] - table["observed_risk"]
+        axis.errorbar(table["predicted_risk"], table["observed_risk"], yerr=[below, above], fmt="o", color="black",
+                      markersize=4)  # fmt: skip
         axis.set_xlim(0, top)
         axis.set_ylim(0, top)
         axis.set_xlabel(f"predicted risk by time {horizon:g}")

@@ -7,8 +7,9 @@ The outcome CHD is drawn from a logistic model whose linear predictor has a clin
 the largest effect) and a polygenic part from causal SNPs, with the genetic share of its variance and
 the prevalence set by the caller. A survival outcome uses the same linear predictor as log hazard
 ratios of a Weibull proportional-hazards model: the time to CHD is censored at the end of follow-up
-and by an exponential loss to follow-up, giving TIMECHD (years) and the event indicator CHD. ``truth.tsv`` records every variable's role and effect, and
-``liability.tsv`` each sample's genetic part of the linear predictor (what an oracle would know).
+and by an exponential loss to follow-up, giving TIMECHD (years) and the event indicator CHD.
+``truth.tsv`` records every variable's role and effect, and ``liability.tsv`` each sample's genetic
+part of the linear predictor (what an oracle would know).
 """
 
 from __future__ import annotations

@@ -237,3 +237,19 @@ def calibration_table(target: np.ndarray, predicted_risk: np.ndarray, horizon: f
                      "predicted_risk": float(predicted_risk[members].mean()), "observed_risk": observed,
                      "observed_low": low, "observed_high": high})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def martingale_residuals(target: np.ndarray, covariates: np.ndarray) -> np.ndarray:
+    """event_i - H0(t_i) exp(eta_i) of a Cox model of the target (samples x [time, event]) on the covariates
+    (samples x c, possibly none), Breslow ties, from scikit-survival; (samples,)."""
+    from sksurv.linear_model import CoxPHSurvivalAnalysis
+    from sksurv.linear_model.coxph import BreslowEstimator
+
+    time, event = check_target(target)
+    if not event.any():
+        raise RiataError("survival: the samples have no events")
+    risk = np.zeros(len(time))
+    if covariates.shape[1]:
+        risk = CoxPHSurvivalAnalysis(ties="breslow").fit(covariates, structured(target)).predict(covariates)
+    hazard = BreslowEstimator().fit(risk, event, time).cum_baseline_hazard_(time)
+    return event - hazard * np.exp(risk)

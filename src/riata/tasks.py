@@ -140,14 +140,22 @@ class Task:
         }
 
     def standard_errors(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
-        """Standard errors of the selection metrics: per-sample SD / sqrt(n); AUROC by Hanley-McNeil, and
-        concordance as if it were the AUROC of events against censored samples (an approximation)."""
+        """Standard errors of the selection metrics: per-sample SD / sqrt(n); AUROC by Hanley-McNeil.
+
+        Survival: a sample's partial-likelihood term is 0 when censored and about log(n) for an event, whatever
+        the model, so the SD of the terms measures how many events the set has, not how models differ; the
+        loss's SE is that of each sample's term minus its term under the empty model (risk 0 for all), a
+        paired SE whose mean differs from the loss by a constant. Concordance: as if it were the AUROC of
+        events against censored samples (an approximation).
+        """
         n = len(target)
-        errors = {"loss": float(self.sample_losses(target, prediction).std(ddof=1) / np.sqrt(n))}
         if self.kind == "survival":
+            paired = self.sample_losses(target, prediction) - self.sample_losses(target, np.zeros(n))
             events = float(target[:, 1].sum())
-            errors["concordance"] = hanley_mcneil_se(self.metrics(target, prediction)["concordance"], events, n - events)
-            return errors
+            concordance_value = self.metrics(target, prediction)["concordance"]
+            return {"loss": float(paired.std(ddof=1) / np.sqrt(n)),
+                    "concordance": hanley_mcneil_se(concordance_value, events, n - events)}  # fmt: skip
+        errors = {"loss": float(self.sample_losses(target, prediction).std(ddof=1) / np.sqrt(n))}
         if self.kind == "continuous":
             squared = (prediction - target) ** 2
             errors["r2"] = float(squared.std(ddof=1) / np.sqrt(n) / max(np.var(target), 1e-12))

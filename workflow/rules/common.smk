@@ -6,7 +6,15 @@ import shlex
 
 from snakemake.exceptions import WorkflowError
 
-from riata.commands import calibration, compare, config_options, figures, gwas, heatmaps, snps
+from riata.commands import (
+    compare,
+    config_options,
+    figures,
+    gwas,
+    heatmaps,
+    snps,
+    survival,
+)
 from riata.config import uses_genotypes, validate_config
 from riata.errors import RiataError
 from riata.io.results import FEATURE_FILES, QC_FILES, SEED_FILES
@@ -267,11 +275,14 @@ SNP_MODELS = [
     for p in PENALTIES
 ]
 
-# Survival calibration: every model; the first seed of the clinical baseline and of each penalty of the heat map
-# feature set come first, as they are the ones drawn.
-CALIBRATION_DRAWN = list(dict.fromkeys([model_dir("clinical", "none", SEEDS[0])] + FIGURE_MODELS)) if (
-    "clinical", "none") in TRAINED else FIGURE_MODELS
-CALIBRATION_MODELS = list(dict.fromkeys(CALIBRATION_DRAWN + ALL_MODELS))
+# Survival figures (calibration, Kaplan-Meier): every model; the first seed of the clinical baseline and
+# of each penalty of the heat map feature set come first, as they are the ones drawn.
+SURVIVAL_DRAWN = (
+    list(dict.fromkeys([model_dir("clinical", "none", SEEDS[0])] + FIGURE_MODELS))
+    if ("clinical", "none") in TRAINED
+    else FIGURE_MODELS
+)
+SURVIVAL_MODELS = list(dict.fromkeys(SURVIVAL_DRAWN + ALL_MODELS))
 
 
 def snp_rule_inputs():
@@ -329,8 +340,11 @@ def final_outputs():
     if SIMULATED:
         outputs.append(f"{RESULTS}/truth_check.tsv")
     if SURVIVAL:
-        outputs += [f"{RESULTS}/calibration.tsv", f"{RESULTS}/figures/calibration.png",
-                    f"{RESULTS}/figures/kaplan_meier.png"]
+        outputs += [
+            f"{RESULTS}/calibration.tsv",
+            f"{RESULTS}/figures/calibration.png",
+            f"{RESULTS}/figures/kaplan_meier.png",
+        ]
     if PRS_FEATURE_SETS:
         outputs.append(f"{RESULTS}/prs/candidates.tsv")
     if SNP_MODELS:

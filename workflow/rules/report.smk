@@ -112,10 +112,10 @@ rule figures:
 
 if SURVIVAL:
 
-    rule calibration:
+    rule survival:
         input:
-            models=files_in(CALIBRATION_MODELS, calibration.MODEL_FILES),
-            features=features_files(calibration.FEATURE_FILES),
+            models=files_in(SURVIVAL_MODELS, survival.MODEL_FILES),
+            features=features_files(survival.FEATURE_FILES),
         output:
             tsv=report(
                 f"{RESULTS}/calibration.tsv",
@@ -133,17 +133,17 @@ if SURVIVAL:
                 category="Survival",
             ),
         log:
-            f"{LOGS}/calibration.log",
+            f"{LOGS}/survival.log",
         benchmark:
-            f"{BENCHMARKS}/calibration.tsv"
+            f"{BENCHMARKS}/survival.tsv"
         conda:
             "../../envs/riata.yaml"
         params:
             models=model_dirs_of,
             features=folder_of_input_features,
-            drawn=len(CALIBRATION_DRAWN),
+            drawn=len(SURVIVAL_DRAWN),
         shell:
-            "riata calibration {params.models} --features {params.features:q} --drawn {params.drawn}"
+            "riata survival {params.models} --features {params.features:q} --drawn {params.drawn}"
             " --out-tsv {output.tsv:q} --out-calibration {output.calibration:q}"
             " --out-kaplan-meier {output.kaplan_meier:q} 2> {log:q}"
 

@@ -13,7 +13,6 @@ import shlex
 from types import ModuleType
 
 from riata.commands import (
-    calibration,
     check,
     compare,
     convert,
@@ -27,11 +26,12 @@ from riata.commands import (
     simulate,
     snps,
     split,
+    survival,
     train,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, calibration, snps,
+    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, survival, snps,
     heatmaps,
 )  # fmt: skip
 

@@ -39,17 +39,18 @@ def run(arguments: argparse.Namespace) -> None:
 
     from riata.errors import RiataError
     from riata.genetics import association
-    from riata.io.clinical import OUTCOME
     from riata.io.plink import BedBlocks, check_bed, plink_paths, read_fam, sample_positions
     from riata.io.results import read_features, read_variant_statistics
     from riata.io.tables import atomic_outputs
+    from riata.tasks import Task
 
     settings = GWAS.read(arguments)
     if settings.folds and not (arguments.out_folds and arguments.out_fold_associations):
         raise RiataError("gwas: with folds, give --out-folds and --out-fold-associations")
     tables, columns, parameters = read_features(arguments.features, splits=("train",))
     train = tables["train"]
-    kind = association.test_kind(parameters["outcome"]["type"])
+    outcome_type = parameters["outcome"]["type"]
+    kind = association.test_kind(outcome_type)
     covariates = train[association.covariate_columns(columns, settings.principal_components, settings.covariates)]
     paths = plink_paths(arguments.genotypes)
     fam = read_fam(paths["fam"], use_fid=arguments.use_fid)
@@ -58,12 +59,14 @@ def run(arguments: argparse.Namespace) -> None:
     check_bed(paths["bed"], len(fam), len(passing))
     rows = sample_positions(fam, train.index.tolist())
     order = np.argsort(rows)  # samples in .fam order: reading them is a sorted gather
-    y, x = train[OUTCOME].to_numpy()[order], covariates.to_numpy()[order]
-    models = [association.null_model(kind, y, x, np.arange(len(y)))]
-    folds = association.cross_fitting_folds(y, settings.folds, settings.seed) if settings.folds else None
+    y, x = Task(outcome_type).targets(train)[order], covariates.to_numpy()[order]
+    models = [association.null_model(kind, association.working_outcome(outcome_type, y, x), x, np.arange(len(y)))]
+    strata = y[:, 1] if outcome_type == "survival" else y
+    folds = association.cross_fitting_folds(strata, settings.folds, settings.seed) if settings.folds else None
     for fold in range(settings.folds):
         kept = np.flatnonzero(folds != fold)
-        models.append(association.null_model(kind, y[kept], x[kept], kept))
+        working = association.working_outcome(outcome_type, y[kept], x[kept])
+        models.append(association.null_model(kind, working, x[kept], kept))
     source = BedBlocks(paths["bed"], len(fam), len(passing))
     block_variants = min(GENOTYPES.read(arguments).block_variants, FLOAT64_BLOCK_BYTES // (8 * len(rows)))
     stream = association.associations(source, rows[order], np.flatnonzero(passing), models,

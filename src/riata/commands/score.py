@@ -32,8 +32,8 @@ def run(arguments: argparse.Namespace) -> None:
 
     from riata.errors import RiataError
     from riata.genetics.scores import RawScores, choose_and_standardize
-    from riata.io.clinical import OUTCOME
     from riata.io.tables import atomic_outputs
+    from riata.tasks import Task
 
     settings = PRS.read(arguments)
     if bool(arguments.folds) != bool(arguments.fold_associations):
@@ -45,7 +45,7 @@ def run(arguments: argparse.Namespace) -> None:
     if settings.method in ("best", "lasso"):
         families.append(_lasso(inputs, samples, components, folds, kind, settings))
     raw = RawScores.joined(families)
-    score = choose_and_standardize(raw, kind, samples[OUTCOME].to_numpy(), samples["split"].to_numpy(), folds)
+    score = choose_and_standardize(raw, kind, Task(kind).targets(samples), samples["split"].to_numpy(), folds)
     weights = inputs.gwas[["snp", "chrom", "pos", "a1", "a2", "a1_freq", "p"]].assign(
         weight=raw.weights[:, score.chosen]
     )
@@ -70,14 +70,15 @@ def _score_inputs(arguments: argparse.Namespace):
     import pandas as pd
 
     from riata.genetics.scores import ScoreInputs
-    from riata.io.clinical import OUTCOME
+    from riata.io.clinical import OUTCOME, OUTCOME_TIME
     from riata.io.plink import BedBlocks, check_bed, plink_paths, read_fam, sample_positions
     from riata.io.results import read_features, read_variant_statistics
     from riata.io.tables import read_table
 
     tables, columns, parameters = read_features(arguments.features)
     components = columns.loc[columns["source"] == "genetic", "column"].tolist()
-    samples = pd.concat([table.assign(split=split)[[OUTCOME, "split", *components]]
+    outcome = [OUTCOME, OUTCOME_TIME] if parameters["outcome"]["type"] == "survival" else [OUTCOME]
+    samples = pd.concat([table.assign(split=split)[[*outcome, "split", *components]]
                          for split, table in tables.items()])  # fmt: skip
     paths = plink_paths(arguments.genotypes)
     fam = read_fam(paths["fam"], use_fid=arguments.use_fid)
@@ -106,9 +107,9 @@ def _clumped(inputs, settings):
 
 def _lasso(inputs, samples, components, folds, kind, settings):
     from riata.genetics.scores import lasso_scores
-    from riata.io.clinical import OUTCOME
+    from riata.tasks import Task
 
-    return lasso_scores(inputs, components, samples[OUTCOME].to_numpy(), folds, kind=kind,
+    return lasso_scores(inputs, components, Task(kind).targets(samples), folds, kind=kind,
                         n_snps=settings.lasso_snps, n_penalties=settings.lasso_penalties)  # fmt: skip
 
 

@@ -6,8 +6,9 @@ import argparse
 
 from riata.settings import ClinicalSpec, Options, SplitSettings
 
-CLINICAL = Options(ClinicalSpec, only=("id_column", "outcome", "outcome_type", "positive_label", "fid_column",
-                                           "time_column"))
+CLINICAL = Options(
+    ClinicalSpec, only=("id_column", "outcome", "outcome_type", "positive_label", "fid_column", "time_column")
+)
 SPLIT = Options(SplitSettings)
 CONFIG_OPTIONS = (CLINICAL, SPLIT)
 

@@ -110,8 +110,16 @@ def _write_models(out_dir, results, tables, columns, task, outcome, settings, fe
     with atomic_outputs(outputs) as paths:
         for index, result in enumerate(results):
             own = dict(zip(SEED_FILES, paths[index * len(SEED_FILES) : (index + 1) * len(SEED_FILES)], strict=True))
-            metrics = model_metrics(task, targets, result, source_of, settings, feature_set=feature_set,
-                                    penalty=penalty, reference=reference) | screen_record.get(result.seed, {})
+            metrics = model_metrics(
+                task,
+                targets,
+                result,
+                source_of,
+                settings,
+                feature_set=feature_set,
+                penalty=penalty,
+                reference=reference,
+            ) | screen_record.get(result.seed, {})
             predictions = predictions_table(tables, task, outcome["classes"], result.predictions, reference)
             write_seed_tables(own, result, metrics, predictions, settings.stability_refits, columns)
             title = f"{feature_set}, {penalty}, seed {result.seed}, λ {result.lambda_:.3g}"

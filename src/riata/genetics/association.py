@@ -6,6 +6,13 @@ of SNP j is not missing (plink2 --glm's sample set), so every SNP has its own n.
 **Continuous outcome: linear regression**, exactly as plink2 --glm: beta, its standard error, the t
 statistic and its p-value on n - r - 1 degrees of freedom (r: the rank of [1, covariates]).
 
+**Survival outcome: linear regression of martingale residuals.** A Cox model of the outcome on the
+covariates alone is fitted (Breslow), and each sample's martingale residual M_i = event_i - H0(t_i)
+exp(eta_i) is tested as a continuous outcome. g'M is exactly the Cox score for the SNP at zero effect
+(the sum over events of the SNP's difference from its risk-set mean); the linear test's variance treats
+the residuals' variance as constant, an approximation that holds for small effects (as in SPACox's
+normal approximation). beta is then the slope of the residual on dosage, not a log hazard ratio.
+
 **Binary outcome: a score test.** The null model (logistic regression of the outcome on [1, covariates])
 is fitted once; a SNP's score is U = g'(y - mu) and its efficient information V = g'Wg - (C'Wg)'(C'WC)^-1
 (C'Wg), W = mu(1 - mu). Reported: statistic z = U / sqrt(V) with a two-sided normal p-value, beta = U / V
@@ -211,6 +218,16 @@ def associations(
         yield from zip(group, results, strict=True)
 
 
+def working_outcome(outcome_type: str, target: np.ndarray, covariates: np.ndarray) -> np.ndarray:
+    """What a sample set's tests regress: the outcome, or for survival (target: samples x [time, event]) the
+    martingale residuals of a Cox model on the covariates (samples x c) fitted on that set (module doc)."""
+    if outcome_type != "survival":
+        return target
+    from riata.survival import martingale_residuals
+
+    return martingale_residuals(target, covariates)
+
+
 def cross_fitting_folds(outcome: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     """A fold 0..n_folds-1 for each training sample, stratified on the (binary or binned) outcome."""
     from sklearn.model_selection import KFold, StratifiedKFold
@@ -234,10 +251,12 @@ def result_frame(results: np.ndarray, prefix: str = "") -> pd.DataFrame:
 
 
 def test_kind(outcome_type: str) -> str:
-    """The association test of an outcome type: linear (continuous) or logistic (binary)."""
-    kinds = {"continuous": "linear", "binary": "logistic"}
+    """The association test of an outcome type: linear (continuous; survival, on martingale residuals) or
+    logistic (binary)."""
+    kinds = {"continuous": "linear", "binary": "logistic", "survival": "linear"}
     if outcome_type not in kinds:
-        raise RiataError(f"gwas: a {outcome_type} outcome has no association test; use a binary or continuous one")
+        raise RiataError(f"gwas: a {outcome_type} outcome has no association test; use a binary, continuous or "
+                         "survival one")  # fmt: skip
     return kinds[outcome_type]
 
 

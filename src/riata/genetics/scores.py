@@ -36,6 +36,7 @@ from riata.progress import progress
 
 log = logging.getLogger("riata")
 PC_SCALE = 100.0  # principal components enter the lasso this many times larger: their L1 penalty vanishes
+METRIC_NAMES = {"binary": "AUROC", "survival": "concordance", "continuous": "r2"}  # prediction_metric's, by outcome
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ def lasso_scores(inputs: ScoreInputs, components: np.ndarray, outcome: np.ndarra
                  kind: str, n_snps: int, n_penalties: int) -> RawScores:  # fmt: skip
     """The lasso family (module doc): each model (full, then each fold's) screens its GWAS's ``n_snps`` most
     associated SNPs and is fitted, at every penalty of one grid, on its training samples. ``components``
-    (samples x k) are the principal components, ``outcome`` (samples,) and ``folds`` (training samples,)."""
+    (samples x k) are the principal components, ``outcome`` (samples,; survival: samples x [time, event],
+    whose martingale residuals on each model's training samples are regressed) and ``folds`` (training
+    samples,)."""
     p_values = inputs.gwas[inputs.p_values].fillna(1.0).to_numpy()
     screens = [np.sort(np.argsort(p_values[:, g], kind="stable")[:n_snps]) for g in range(p_values.shape[1])]
     union = np.unique(np.concatenate(screens))
@@ -123,23 +126,35 @@ def lasso_scores(inputs: ScoreInputs, components: np.ndarray, outcome: np.ndarra
     standardized = (centred_dosages(codes, frequency) / sd[:, None].astype(np.float32)).T  # (samples, SNPs)
     training = np.flatnonzero(inputs.training)
     fit_rows = [training] + [training[folds != f] for f in range(p_values.shape[1] - 1)]
-    penalties = _penalty_grid(kind, standardized[training][:, np.searchsorted(union, screens[0])],
-                              outcome[training], n_penalties)  # fmt: skip
+    responses = [_lasso_response(kind, outcome[rows]) for rows in fit_rows]
+    kind = "continuous" if kind == "survival" else kind
+    penalties = _penalty_grid(kind, standardized[training][:, np.searchsorted(union, screens[0])], responses[0],
+                              n_penalties)  # fmt: skip
     scores = np.zeros((len(screens), len(inputs.sample_rows), len(penalties)))
     counts = np.zeros((len(screens), len(penalties)), dtype=int)
     weights = np.zeros((len(inputs.gwas), len(penalties)))
-    for g, (screen, rows) in enumerate(progress(list(zip(screens, fit_rows, strict=True)), total=len(screens),
-                                                description="lasso scores")):  # fmt: skip
+    fits = list(zip(screens, fit_rows, responses, strict=True))
+    for g, (screen, rows, response) in enumerate(progress(fits, total=len(screens), description="lasso scores")):
         x = standardized[:, np.searchsorted(union, screen)]
         design = np.hstack([x, PC_SCALE * components])
         for c, penalty in enumerate(penalties):
-            coefficients = _lasso(kind, design[rows], outcome[rows], penalty)[: len(screen)]
+            coefficients = _lasso(kind, design[rows], response, penalty)[: len(screen)]
             scores[g, :, c] = x @ coefficients
             counts[g, c] = int((coefficients != 0).sum())
             if g == 0:
                 weights[screen, c] = coefficients / sd[np.searchsorted(union, screen)]  # per allele
     candidates = pd.DataFrame({"method": "lasso", "parameter": penalties})
     return RawScores(candidates, scores, counts, weights)
+
+
+def _lasso_response(kind: str, outcome: np.ndarray) -> np.ndarray:
+    """What a lasso regresses: the outcome, or a survival outcome's martingale residuals (Nelson-Aalen, no
+    covariates: the principal components are in the lasso's design)."""
+    if kind != "survival":
+        return outcome
+    from riata.survival import martingale_residuals
+
+    return martingale_residuals(outcome, np.empty((len(outcome), 0)))
 
 
 def _penalty_grid(kind: str, x: np.ndarray, y: np.ndarray, n_penalties: int) -> np.ndarray:
@@ -167,12 +182,16 @@ def _lasso(kind: str, x: np.ndarray, y: np.ndarray, penalty: float) -> np.ndarra
 
 
 def prediction_metric(kind: str, outcome: np.ndarray, score: np.ndarray) -> float:
-    """How well a score predicts an outcome: AUROC (binary) or squared correlation (continuous); NaN for a
-    constant score."""
+    """How well a score predicts an outcome: AUROC (binary), Harrell's concordance (survival; outcome: samples x
+    [time, event]) or squared correlation (continuous); NaN for a constant score."""
     from sklearn.metrics import roc_auc_score
 
     if np.std(score) == 0:
         return float("nan")
+    if kind == "survival":
+        from riata.survival import concordance
+
+        return float(concordance(outcome, score)[0])
     if kind == "binary":
         return float(roc_auc_score(outcome, score))
     return float(np.corrcoef(outcome, score)[0, 1] ** 2)
@@ -214,7 +233,7 @@ def choose_and_standardize(raw: RawScores, kind: str, outcome: np.ndarray, split
         score[training] = out_of_fold[:, chosen]
     log.info("prs: %s with parameter %g, %d SNPs; validation %s %.3f (training in-sample %.3f)",
              table.loc[chosen, "method"], table.loc[chosen, "parameter"], raw.n_snps[0, chosen],
-             "AUROC" if kind == "binary" else "r2", table.loc[chosen, "validation"],
+             METRIC_NAMES.get(kind, "r2"), table.loc[chosen, "validation"],
              table.loc[chosen, "training_in_sample"])  # fmt: skip
     return PolygenicScore(chosen, score, mean, sd, table)
 

@@ -75,7 +75,8 @@ def _follow_up_times(values: pd.Series, column: str, path: os.PathLike | str) ->
     for problem, bad in (("missing", times.isna()), ("negative", times < 0)):
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise RiataError(f"{path}: line {row + 2}: time column {column!r} has a {problem} time {values.iloc[row]!r}")
+            value = values.iloc[row]
+            raise RiataError(f"{path}: line {row + 2}: time column {column!r} has a {problem} time {value!r}")
     return times
 
 
@@ -95,9 +96,9 @@ class ClinicalTable:
     """A checked clinical table: ``frame`` indexed by sample id, and the outcome's class labels.
 
     ``frame`` has column ``outcome`` (coded, see the module doc; samples with a missing outcome are
-    dropped), for survival ``outcome_time``, numeric covariates as float and categorical covariates as text (NaN where missing), in
-    the order of ``spec.covariates``. ``classes`` lists the outcome labels in code order (binary:
-    [negative, positive]; empty for a continuous outcome).
+    dropped), for survival ``outcome_time``, numeric covariates as float and categorical covariates as
+    text (NaN where missing), in the order of ``spec.covariates``. ``classes`` lists the outcome labels
+    in code order (binary: [negative, positive]; empty for a continuous outcome).
     """
 
     frame: pd.DataFrame

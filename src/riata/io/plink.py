@@ -232,7 +232,8 @@ class BedBlocks:
     """Reads blocks of a variant-major .bed straight from its packed bytes, for the embedding's fast passes.
 
     :func:`open_plink`'s dask array, which QC streams, is made of its blocks; the embedding's passes
-    and the GWAS read blocks of chosen samples and variants directly: :meth:`read_codes` gives int8 dosages (0, 1, 2; ``MISSING_CODE`` where missing),
+    and the GWAS read blocks of chosen samples and variants directly: :meth:`read_codes` gives int8
+    dosages (0, 1, 2; ``MISSING_CODE`` where missing),
     :meth:`read` float32 dosages with NaN where missing, both (samples x variants) in column-major
     order (each variant contiguous, as in the file), counting the 5th-column allele. A block costs one
     read of the byte range spanning its variants and a table lookup per byte.

@@ -37,7 +37,7 @@ def run(arguments: argparse.Namespace) -> None:
 
     _, _, parameters = read_features(arguments.features, splits=())
     if parameters["outcome"]["type"] != "survival":
-        raise RiataError(f"calibration: the outcome is {parameters['outcome']['type']}, not survival")
+        raise RiataError(f"survival: the outcome is {parameters['outcome']['type']}, not survival")
     horizon = parameters["outcome"]["horizon"]
     tables, drawn = [], []
     for index, model_dir in enumerate(map(Path, arguments.models)):
