@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Workflow rules call `riata`; it lives in the virtual environment.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo case-study case-study-10k test lint system-deps clean
+.PHONY: setup demo case-study case-study-10k case-study-survival benchmark-survival test lint system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ case-study: $(STAMP)
 case-study-10k: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --configfile config/case_study_10k.yaml
 	$(BIN)/python benchmarks/end_to_end.py results/case_study_10k
+
+# The case study with a time-to-event outcome (penalised Cox networks; docs/case_study.md, "Survival").
+case-study-survival: $(STAMP)
+	$(BIN)/snakemake --profile profiles/local --configfile config/case_study_survival.yaml
+	$(BIN)/python benchmarks/end_to_end.py results/case_study_survival
+
+# riata's Cox networks against LassoNet's Cox path on real survival data (LassoNet installed beside the
+# pinned torch, without its own dependencies, which would pull another torch).
+benchmark-survival: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps lassonet==0.0.21
+	$(BIN)/python benchmarks/survival_peer.py
 
 # What the tests need from Debian (plink2, plink1.9, chromium, chromedriver, SLURM); installed with apt-get when missing.
 system-deps:

@@ -53,7 +53,8 @@ def test_multiclass_and_continuous_outcomes(tmp_path):
             ClinicalSpec(id_column="id", outcome="Y", numeric=["AGE"], categorical=["DIAB"], outcome_type="continuous"),
         )
     with pytest.raises(
-        RiataError, match="clinical: outcome_type must be one of binary, multiclass, continuous, survival, got 'ordinal'"
+        RiataError,
+        match="clinical: outcome_type must be one of binary, multiclass, continuous, survival, got 'ordinal'",
     ):
         ClinicalSpec(id_column="id", outcome="Y", outcome_type="ordinal")
 

@@ -26,7 +26,7 @@ from riata.simulate import CLINICAL_EFFECTS, _clinical_predictor, simulate_clini
 from riata.split import stratified_split
 from riata.survival import SurvivalReference, concordance, cox_losses, cox_sample_losses, structured
 from riata.tasks import Task
-from riata.train import fit_stack, lambda_max
+from riata.train import fit_penalty, fit_stack, lambda_max
 
 SURVIVAL = Task("survival")
 
@@ -255,3 +255,40 @@ def test_simulated_survival_follows_the_weibull_model_it_was_drawn_from():
     assert cox.coef_[0] == pytest.approx(CLINICAL_EFFECTS["AGE"], abs=0.08)
     assert cox.coef_[1] == pytest.approx(CLINICAL_EFFECTS["SYSBP"], abs=0.08)
     assert cox.coef_[2] == pytest.approx(1.0, abs=0.1)
+
+
+def survival_tables(n=400, seed=0):
+    """Inputs a, b (signal: log hazard ratios 1.0 and -0.7) and c, d, e (noise), a Weibull time with censoring."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 5))
+    time, event = survival_outcome(1.0 * x[:, 0] - 0.7 * x[:, 1], SimulationSettings(outcome_type="survival",
+                                                                                      prevalence=0.5), rng)  # fmt: skip
+    frame = pd.DataFrame(x, columns=list("abcde")).assign(**{OUTCOME: event, OUTCOME_TIME: time})
+    tables = {
+        "train": frame.iloc[: n // 2],
+        "validation": frame.iloc[n // 2 : 3 * n // 4],
+        "test": frame.iloc[3 * n // 4 :],
+    }
+    return tables, pd.DataFrame({"column": list("abcde"), "variable": list("abcde")})
+
+
+@pytest.mark.parametrize(
+    ("penalty", "mode", "warm_start", "metric"),
+    [("l1", "proximal", True, "loss"), ("elastic_net", "proximal", False, "concordance"),
+     ("group_lasso", "proximal", True, "concordance"), ("sparse_group_lasso", "proximal", True, "loss"),
+     ("l2", "proximal", True, "loss"), ("group_lasso", "subgradient", True, "loss"),
+     ("none", "proximal", True, "loss")],
+)  # fmt: skip
+def test_cox_networks_train_every_penalty_and_path_and_keep_the_signal(penalty, mode, warm_start, metric):
+    tables, columns = survival_tables()
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=100, patience=15, n_lambdas=5, batch_size=64, mode=mode,
+                             warm_start=warm_start, selection_metric=metric)  # fmt: skip
+    (result,) = fit_penalty(tables, columns, task=SURVIVAL, penalty=penalty, seeds=[2], settings=settings)
+    target = SURVIVAL.targets(tables["test"])
+    assert SURVIVAL.metrics(target, result.predictions["test"])["concordance"] > 0.7
+    assert {f"validation_{metric}", f"validation_{metric}_se"} <= set(result.path.columns)
+    if mode == "proximal" and penalty in ("l1", "elastic_net", "group_lasso", "sparse_group_lasso"):
+        assert result.path["n_selected"].iloc[0] == 0  # the path ends at an empty first layer
+        assert {"a", "b"} <= set(result.selected)
+    norms = np.linalg.norm(result.first_layer.to_numpy(), axis=1)
+    assert norms[:2].min() > norms[2:].max()  # the signal inputs carry more weight than every noise input

@@ -264,3 +264,39 @@ def test_genetic_inputs_and_the_oracle_run_end_to_end(tmp_path):
     selected = pd.read_csv(results / "selected_snps.tsv", sep="\t")
     assert set(selected["feature_set"]) == {"clinical_snps"} and (selected["group_norm"] > 0).all()
     assert (results / "figures" / "manhattan.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.workflow
+def test_a_survival_outcome_runs_end_to_end_with_survival_metrics_and_figures(tmp_path):
+    """config/case_study_survival.yaml at a reduced size: the clinical, clinical + genetic and clinical + prs
+    Cox networks, two penalties, one seed, the survival figures and the report."""
+    config = yaml.safe_load((ROOT / "config" / "case_study_survival.yaml").read_text())
+    config["simulate"].update(n_samples=400, n_snps=2000, n_chromosomes=2)
+    config.update(embedding={"n_components": 4}, gwas={"principal_components": 2, "folds": 3})
+    config["training"].update(seeds=[1], feature_sets=["clinical", "clinical_genetic", "clinical_prs"], n_lambdas=4,
+                              hidden_layers=[8], penalties=["none", "group_lasso"], max_epochs=40)  # fmt: skip
+    run_once(tmp_path, config)
+    results = tmp_path / "results" / "case_study_survival"
+    clinical = pd.read_csv(results / "simulated" / "clinical.tsv", sep="\t")
+    assert set(clinical["CHD"]) == {0, 1} and clinical["TIMECHD"].between(0, 24).all()
+    comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
+    assert (comparison["outcome_type"] == "survival").all() and len(comparison) == 7  # + the oracle
+    for metric in ("concordance", "uno_concordance", "horizon_auc"):
+        assert comparison[metric].between(0, 1).all()
+        assert (comparison[f"{metric}_low"] <= comparison[metric]).all()
+        assert (comparison[metric] <= comparison[f"{metric}_high"]).all()
+    assert comparison["integrated_brier"].between(0, 0.25).all()
+    baseline = comparison[(comparison["feature_set"] == "clinical") & (comparison["penalty"] == "none")]
+    assert baseline["concordance"].item() > 0.65 and baseline["concordance_vs_baseline"].item() == 0
+    assert "AGE" in baseline["selected"].item()
+    predictions = pd.read_csv(results / "models" / "clinical" / "none" / "seed1" / "predictions.tsv", sep="\t")
+    assert {"outcome", "outcome_time", "risk_score", "risk_at_horizon"} <= set(predictions.columns)
+    assert predictions["risk_at_horizon"].between(0, 1).all()
+    calibration = pd.read_csv(results / "calibration.tsv", sep="\t")
+    assert len(calibration) == 7 * 10 and calibration["observed_risk"].between(0, 1).all()
+    for figure in ("calibration", "kaplan_meier", "heatmaps"):
+        assert (results / "figures" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Harrell's C" in (results / "comparison.md").read_text()
+    report = snakemake(tmp_path, "--report", "report.html")
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert "kaplan_meier.png" in (tmp_path / "report.html").read_text()

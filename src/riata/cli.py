@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s riata %(levelname)s %(message)s", stream=sys.stderr)
-    for noisy in ("msprime", "matplotlib", "distributed"):
+    for noisy in ("msprime", "matplotlib", "distributed", "numexpr"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
