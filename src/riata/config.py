@@ -14,7 +14,7 @@ import jsonschema
 import yaml
 
 from riata.errors import RiataError
-from riata.io.clinical import OUTCOME, ClinicalTable, read_clinical
+from riata.io.clinical import OUTCOME, OUTCOME_TIME, ClinicalTable, read_clinical
 from riata.settings import SECTIONS, ClinicalSpec, config_schema, from_config
 
 
@@ -127,6 +127,11 @@ def _describe_clinical(config: dict, table: ClinicalTable) -> list[str]:
         counts = frame[OUTCOME].value_counts().sort_index()
         balance = ", ".join(f"{table.classes[code]}: {n} ({100 * n / len(frame):.1f}%)" for code, n in counts.items())
         lines.append(f"  outcome {spec.outcome} ({spec.outcome_type}): {balance}")
+    if spec.outcome_type == "survival":
+        times = frame[OUTCOME_TIME]
+        horizon = spec.horizon if spec.horizon is not None else "the training samples' median follow-up"
+        lines.append(f"  time {spec.time_column}: median {times.median():.4g}, range {times.min():.4g} .. "
+                     f"{times.max():.4g}; horizon {horizon}")  # fmt: skip
     declared = bool(config["clinical"]["numeric"] or config["clinical"]["categorical"])
     lines.append(f"  covariates ({'declared' if declared else 'inferred: declare them to change a type'}):")
     for column in spec.covariates:
