@@ -187,9 +187,10 @@ def test_autoencoder_learns_the_structure_from_training_samples_only(cohort):
     for j in range(2):
         fitted = codes @ np.linalg.lstsq(codes, embedding.train_scores[:, j], rcond=None)[0]
         assert np.corrcoef(fitted, embedding.train_scores[:, j])[0, 1] > 0.85
-    # Deterministic, and the held-out samples' genotypes play no part in training.
+    # The held-out samples' genotypes play no part in training. BLAS rounding differs between runs (buffer
+    # alignment) and 60 Adam epochs amplify it to about 3e-3; adding 5 samples to training moves codes by about 3.
     again = fit_autoencoder(selection(genotypes, train, variant_index, frequencies, held_out[:5]), **common)
-    np.testing.assert_allclose(again.train_codes, autoencoder.train_codes, atol=1e-5)
+    np.testing.assert_allclose(again.train_codes, autoencoder.train_codes, atol=0.05)
 
 
 def test_auto_picks_the_relationship_matrix_only_while_it_fits():

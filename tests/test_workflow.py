@@ -40,8 +40,8 @@ def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tiny_run):
 
     results = tmp_path / "results" / "tiny"
     comparison = pd.read_csv(results / "comparison.tsv", sep="\t")
-    assert len(comparison) == 3 * 5 * 2  # feature sets x penalties x seeds
-    assert set(comparison["feature_set"]) == {"clinical", "genetic", "clinical_genetic"}
+    assert len(comparison) == (3 * 5 + 1) * 2  # (feature sets x penalties + the oracle) x seeds
+    assert set(comparison["feature_set"]) == {"clinical", "genetic", "clinical_genetic", "oracle"}
     assert comparison[["accuracy", "auroc", "average_precision"]].apply(lambda c: c.between(0, 1)).all().all()
     unpenalised = comparison[comparison["penalty"] == "none"]
     assert (unpenalised["n_selected"] == unpenalised["n_inputs"]).all()
