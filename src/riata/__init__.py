@@ -1,7 +1,8 @@
 """riata: which clinical and genetic variables does a neural network actually need?
 
 The scikit-learn estimators ``riata.PenalizedMLPClassifier``, ``riata.PenalizedMLPRegressor`` and
-``riata.PenalizedMLPSurvival`` are imported on first use, so that the command line starts without loading torch.
+``riata.PenalizedMLPSurvival``, and ``riata.load_model`` (a model bundle, to score new patients), are imported on
+first use, so that the command line starts without loading torch.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -19,7 +20,11 @@ def __getattr__(name: str):
         from riata import estimators
 
         return getattr(estimators, name)
+    if name == "load_model":
+        from riata.scoring import load_model
+
+        return load_model
     raise AttributeError(f"module 'riata' has no attribute {name!r}")
 
 
-__all__ = ["PenalizedMLPClassifier", "PenalizedMLPRegressor", "PenalizedMLPSurvival", "__version__"]
+__all__ = ["PenalizedMLPClassifier", "PenalizedMLPRegressor", "PenalizedMLPSurvival", "__version__", "load_model"]

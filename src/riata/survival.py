@@ -125,6 +125,26 @@ def horizon_auc(target: np.ndarray, risk: np.ndarray, horizon: float, case_weigh
 
 
 @dataclass(frozen=True)
+class BaselineHazard:
+    """Breslow's cumulative baseline hazard H0, a step function: ``cumulative_hazard[i]`` from ``times[i]`` on
+    (the training samples' distinct times), held at its last value beyond them and at its first before."""
+
+    times: np.ndarray  # (distinct training times,)
+    cumulative_hazard: np.ndarray  # (distinct training times,)
+
+    def __call__(self, times: np.ndarray) -> np.ndarray:
+        """H0 at ``times`` (times,), as scikit-survival's StepFunction with times clipped to the last one."""
+        from sksurv.functions import StepFunction
+
+        step = StepFunction(np.asarray(self.times, dtype=float), np.asarray(self.cumulative_hazard, dtype=float))
+        return np.atleast_1d(step(np.clip(np.asarray(times, dtype=float), None, self.times[-1])))
+
+    def survival_curves(self, risk: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """S(t | x) = exp(-H0(t) exp(r)) of each risk score at each time (samples, times)."""
+        return np.exp(-np.outer(np.exp(np.asarray(risk, dtype=float)), self(times)))
+
+
+@dataclass(frozen=True)
 class SurvivalReference:
     """What survival metrics of new predictions need from the training samples: their [time, event]
     target (censoring distribution, Breslow baseline) and the horizon at which risk is assessed."""
@@ -158,18 +178,17 @@ class SurvivalReference:
         weights[used] = 1 / survival
         return weights
 
-    def baseline_cumulative_hazard(self, train_risk: np.ndarray, times: np.ndarray) -> np.ndarray:
-        """Breslow's cumulative baseline hazard H0 at ``times`` from a model's training risk scores."""
+    def baseline_hazard(self, train_risk: np.ndarray) -> BaselineHazard:
+        """Breslow's cumulative baseline hazard from a model's training risk scores."""
         from sksurv.linear_model.coxph import BreslowEstimator
 
         time, event = check_target(self.train_target)
-        breslow = BreslowEstimator().fit(np.asarray(train_risk, dtype=float), event, time)
-        return breslow.cum_baseline_hazard_(np.clip(times, None, time.max()))
+        step = BreslowEstimator().fit(np.asarray(train_risk, dtype=float), event, time).cum_baseline_hazard_
+        return BaselineHazard(step.x, step.y)
 
     def survival_curves(self, train_risk: np.ndarray, risk: np.ndarray, times: np.ndarray) -> np.ndarray:
         """Predicted survival S(t | x) = exp(-H0(t) exp(r)) of each sample at each time (samples, times)."""
-        hazard = self.baseline_cumulative_hazard(train_risk, times)
-        return np.exp(-np.outer(np.exp(np.asarray(risk, dtype=float)), hazard))
+        return self.baseline_hazard(train_risk).survival_curves(risk, times)
 
     def brier_times(self) -> np.ndarray:
         """The grid the integrated Brier score uses: from the first training event to the horizon."""

@@ -7,6 +7,7 @@ import shlex
 from snakemake.exceptions import WorkflowError
 
 from riata.commands import (
+    bundle,
     compare,
     config_options,
     figures,
@@ -204,6 +205,36 @@ def train_inputs(wildcards):
     return inputs
 
 
+def bundle_inputs(wildcards):
+    """The seeds' model folders of a feature set and penalty, the preprocessing, and what its genetic inputs
+    are made from (QC'd variants, loadings, the polygenic score's weights)."""
+    folders = [model_dir(wildcards.feature_set, wildcards.penalty, s) for s in SEEDS]
+    inputs = {
+        "models": files_in(folders, bundle.MODEL_FILES),
+        "features": features_files(("parameters",)),
+    }
+    sources = FEATURE_SET_SOURCES[wildcards.feature_set]
+    if {"genetic", "prs", "snp"} & set(sources):
+        inputs["qc"] = [f"{RESULTS}/qc/variants.tsv"]
+    if "genetic" in sources:
+        inputs["loadings"] = f"{RESULTS}/embedding/loadings.parquet"
+        inputs["eigenvalues"] = f"{RESULTS}/embedding/eigenvalues.tsv"
+    if "prs" in sources:
+        inputs["prs_weights"] = f"{RESULTS}/prs/weights.tsv"
+        inputs["prs_candidates"] = f"{RESULTS}/prs/candidates.tsv"
+    return inputs
+
+
+def model_folders_of_input(wildcards, input):
+    """The distinct model folders of a rule's ``models`` input, quoted for the shell."""
+    folders = dict.fromkeys(os.path.dirname(path) for path in input.models)
+    return " ".join(shlex.quote(folder) for folder in folders)
+
+
+def qc_option(wildcards, input):
+    return f"--qc {shlex.quote(os.path.dirname(input.qc[0]))}" if "qc" in input.keys() else ""
+
+
 def screen_genotype_options(wildcards, input):
     """--genotypes and --qc of a snps feature set's training job."""
     if "qc" not in input.keys():
@@ -339,6 +370,7 @@ def final_outputs():
     ]
     if SIMULATED:
         outputs.append(f"{RESULTS}/truth_check.tsv")
+    outputs += [f"{RESULTS}/bundles/{fs}/{p}" for fs in FEATURE_SETS for p in PENALTIES]
     if SURVIVAL:
         outputs += [
             f"{RESULTS}/calibration.tsv",

@@ -28,3 +28,27 @@ rule train:
     shell:
         "riata train --features {params.features:q} --feature-set {wildcards.feature_set} --penalty {wildcards.penalty}"
         " {params.files} {params.genotypes} {params.options} --threads {threads} --out-dir {params.out:q} 2> {log:q}"
+
+
+# One bundle per feature set and penalty: the seed of lowest validation loss, with everything needed to
+# score new patients (`riata predict`, `riata.load_model`).
+rule bundle:
+    input:
+        unpack(bundle_inputs),
+    output:
+        directory(f"{RESULTS}/bundles/{{feature_set}}/{{penalty}}"),
+    log:
+        f"{LOGS}/bundle/{{feature_set}}_{{penalty}}.log",
+    benchmark:
+        f"{BENCHMARKS}/bundle/{{feature_set}}_{{penalty}}.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    params:
+        models=model_folders_of_input,
+        features=folder_of_input_features,
+        qc=qc_option,
+        files=file_options("loadings", "eigenvalues", "prs_weights", "prs_candidates"),
+        options=verb_options("bundle"),
+    shell:
+        "riata bundle {params.models} --features {params.features:q} {params.qc} {params.files}"
+        " {params.options} --out-dir {output:q} 2> {log:q}"

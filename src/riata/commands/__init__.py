@@ -13,6 +13,7 @@ import shlex
 from types import ModuleType
 
 from riata.commands import (
+    bundle,
     check,
     compare,
     convert,
@@ -21,6 +22,7 @@ from riata.commands import (
     figures,
     gwas,
     heatmaps,
+    predict,
     qc,
     score,
     simulate,
@@ -32,7 +34,7 @@ from riata.commands import (
 
 COMMANDS: tuple[ModuleType, ...] = (
     check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, survival, snps,
-    heatmaps,
+    heatmaps, bundle, predict,
 )  # fmt: skip
 
 

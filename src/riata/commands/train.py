@@ -124,8 +124,9 @@ def _write_models(out_dir, results, tables, columns, task, outcome, settings, fe
             write_seed_tables(own, result, metrics, predictions, settings.stability_refits, columns)
             title = f"{feature_set}, {penalty}, seed {result.seed}, λ {result.lambda_:.3g}"
             draw_heatmaps([shown_rows(title, result.first_layer, columns)], [own["first_layer.png"]], columns=1)
+            baseline = reference.baseline_hazard(result.predictions["train"]) if reference is not None else None
             write_model(own["model.pt"], columns["column"].tolist(), list(settings.hidden_layers), outcome,
-                        result.parameters)  # fmt: skip
+                        result.parameters, baseline)  # fmt: skip
             test = ", ".join(f"test {name} {metrics[name]:.3f}" for name in TEST_METRICS if name in metrics)
             kept = f"{len(result.selected)} of {len(source_of)} variables kept"
             log.info("%s/%s seed %d: lambda %.3g, epoch %d, %s, %s", feature_set, penalty, result.seed,

@@ -119,18 +119,30 @@ def infer_covariates(table: pd.DataFrame, spec: ClinicalSpec) -> ClinicalSpec:
     return replace(spec, numeric=numeric, categorical=categorical)
 
 
-def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bool = True) -> ClinicalTable:
+def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bool = True,
+                  outcome_required: bool = True) -> ClinicalTable:  # fmt: skip
     """Read and check the clinical table; every problem is a RiataError naming the file and column.
 
-    With ``covariates`` False only the ids and the outcome are read (and none are inferred).
+    With ``covariates`` False only the ids and the outcome are read (and none are inferred). With
+    ``outcome_required`` False (new patients to score) a table without the outcome column is accepted:
+    its frame then has no ``outcome`` (nor ``outcome_time``) column and every sample is kept.
     """
     text_columns = [c for c in (spec.id_column, spec.fid_column) if c]
     table = read_table(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
-    roles = [("id column", spec.id_column), ("outcome column", spec.outcome)]
+    return check_clinical(table, spec, path, covariates=covariates, outcome_required=outcome_required)
+
+
+def check_clinical(table: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathLike, *, covariates: bool = True,
+                   outcome_required: bool = True) -> ClinicalTable:  # fmt: skip
+    """:func:`read_clinical` on a table already read (``path`` names it in errors)."""
+    has_outcome = outcome_required or spec.outcome in table.columns
+    roles = [("id column", spec.id_column)]
+    if has_outcome:
+        roles.append(("outcome column", spec.outcome))
+        if spec.time_column:
+            roles.append(("time column", spec.time_column))
     if spec.fid_column:
         roles.append(("family id column", spec.fid_column))
-    if spec.time_column:
-        roles.append(("time column", spec.time_column))
     for role, column in roles:
         if column not in table.columns:
             raise RiataError(
@@ -143,6 +155,29 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
     for column in spec.covariates:
         if column not in table.columns:
             raise RiataError(f"{path}: declared covariate column {column!r} not found")
+    frame = pd.DataFrame(index=pd.Index(_sample_ids(table, spec, path), name="sample_id"))
+    classes = []
+    if has_outcome:
+        outcome, classes = _coded_outcome(table[spec.outcome], spec, path)
+        frame[OUTCOME] = outcome.to_numpy()
+        if spec.outcome_type == "survival":
+            frame[OUTCOME_TIME] = _follow_up_times(table[spec.time_column], spec.time_column, path).to_numpy()
+    for column in spec.numeric:
+        frame[column] = _numeric_column(table[column], column, path).to_numpy()
+    for column in spec.categorical:
+        frame[column] = table[column].map(_normalise_level).to_numpy()
+    _check_covariate_values(frame, spec, path)
+    if has_outcome:
+        missing_outcome = frame[OUTCOME].isna()
+        if missing_outcome.any():
+            log.warning("%s: %d sample(s) with a missing outcome are left out", path, int(missing_outcome.sum()))
+            frame = frame[~missing_outcome]
+        frame[OUTCOME] = frame[OUTCOME].astype(float if spec.outcome_type == "continuous" else int)
+    return ClinicalTable(frame, classes, spec)
+
+
+def _sample_ids(table: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathLike) -> np.ndarray:
+    """The sample ids (FID_IID with a family id column), checked: none empty, none repeated."""
     ids = table[spec.id_column]
     if spec.fid_column:
         ids = (table[spec.fid_column].astype(str) + "_" + ids.astype(str)).where(ids.notna())
@@ -151,16 +186,10 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
     duplicated = ids[ids.duplicated()]
     if len(duplicated):
         raise RiataError(f"{path}: duplicate sample id {duplicated.iloc[0]!r} in column {spec.id_column!r}")
+    return ids.astype(str).to_numpy()
 
-    frame = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="sample_id"))
-    outcome, classes = _coded_outcome(table[spec.outcome], spec, path)
-    frame[OUTCOME] = outcome.to_numpy()
-    if spec.outcome_type == "survival":
-        frame[OUTCOME_TIME] = _follow_up_times(table[spec.time_column], spec.time_column, path).to_numpy()
-    for column in spec.numeric:
-        frame[column] = _numeric_column(table[column], column, path).to_numpy()
-    for column in spec.categorical:
-        frame[column] = table[column].map(_normalise_level).to_numpy()
+
+def _check_covariate_values(frame: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathLike) -> None:
     for column in spec.covariates:
         if frame[column].isna().all():
             raise RiataError(f"{path}: covariate column {column!r} has no values (all missing)")
@@ -169,10 +198,3 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
             raise RiataError(
                 f"{path}: line {line}: column {column!r} has a missing value and clinical.missing is refuse"
             )
-
-    missing_outcome = frame[OUTCOME].isna()
-    if missing_outcome.any():
-        log.warning("%s: %d sample(s) with a missing outcome are left out", path, int(missing_outcome.sum()))
-        frame = frame[~missing_outcome]
-    frame[OUTCOME] = frame[OUTCOME].astype(float if spec.outcome_type == "continuous" else int)
-    return ClinicalTable(frame, classes, spec)

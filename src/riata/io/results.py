@@ -123,21 +123,28 @@ def predictions_table(tables: dict[str, pd.DataFrame], task: Task, classes: list
         part = pd.DataFrame(
             {"sample_id": tables[split].index, "split": split, OUTCOME: tables[split][OUTCOME].to_numpy()}
         )
+        at_horizon = None
         if task.kind == "survival":
             part[OUTCOME_TIME] = tables[split][OUTCOME_TIME].to_numpy()
-            part["risk_score"] = prediction
             horizon = np.array([reference.horizon])
-            part["risk_at_horizon"] = 1 - reference.survival_curves(predictions["train"], prediction, horizon)[:, 0]
-        elif task.kind == "binary":
-            part["probability"] = prediction
-        elif task.kind == "multiclass":
-            part["predicted"] = np.asarray(classes)[prediction.argmax(axis=1)]
-            for k, label in enumerate(classes):
-                part[f"probability:{label}"] = prediction[:, k]
-        else:
-            part["prediction"] = prediction
-        parts.append(part)
+            at_horizon = 1 - reference.survival_curves(predictions["train"], prediction, horizon)[:, 0]
+        parts.append(pd.concat([part, prediction_columns(task, classes, prediction, at_horizon)], axis=1))
     return pd.concat(parts)
+
+
+def prediction_columns(task: Task, classes: list[str], prediction: np.ndarray,
+                       risk_at_horizon: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
+    """The prediction columns of predictions.tsv for one model's ``prediction`` (a row of
+    :meth:`riata.tasks.Task.predict`): probability (binary); predicted and probability:<label>
+    (multiclass); prediction (continuous); risk_score and risk_at_horizon (survival)."""
+    if task.kind == "survival":
+        return pd.DataFrame({"risk_score": prediction, "risk_at_horizon": risk_at_horizon})
+    if task.kind == "binary":
+        return pd.DataFrame({"probability": prediction})
+    if task.kind == "multiclass":
+        columns = {"predicted": np.asarray(classes)[prediction.argmax(axis=1)]}
+        return pd.DataFrame(columns | {f"probability:{label}": prediction[:, k] for k, label in enumerate(classes)})
+    return pd.DataFrame({"prediction": prediction})
 
 
 def read_test_predictions(model_dir: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -185,12 +192,19 @@ def write_seed_tables(paths: dict[str, Path], result: SeedResult, metrics: dict,
     ).to_csv(paths["stability_refits.tsv"], sep="\t", index=False, float_format="%.4g")  # fmt: skip
 
 
-def write_model(path: Path, columns: list[str], hidden_layers: list[int], outcome: dict, parameters: list) -> None:
-    """model.pt: the network's parameters (StackedMLP order) with its input columns, layers and outcome."""
+def write_model(path: Path, columns: list[str], hidden_layers: list[int], outcome: dict, parameters: list,
+                baseline_hazard=None) -> None:  # fmt: skip
+    """model.pt: the network's parameters (StackedMLP order) with its input columns, layers and outcome, and
+    for survival models the Breslow baseline hazard (a :class:`riata.survival.BaselineHazard`). Plain
+    tensors, lists and strings: ``torch.load(weights_only=True)`` reads it."""
     import torch
 
-    torch.save({"columns": columns, "hidden_layers": hidden_layers, "outcome": outcome, "parameters": parameters},
-               path)  # fmt: skip
+    model = {"columns": columns, "hidden_layers": hidden_layers, "outcome": outcome, "parameters": parameters}
+    if baseline_hazard is not None:
+        hazard = baseline_hazard
+        model["baseline_hazard"] = {"times": torch.as_tensor(hazard.times),
+                                    "cumulative_hazard": torch.as_tensor(hazard.cumulative_hazard)}  # fmt: skip
+    torch.save(model, path)
 
 
 def read_metrics_table(model_dir: str | Path) -> pd.DataFrame:
