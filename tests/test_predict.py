@@ -121,3 +121,88 @@ def test_scoring_is_refused_above_the_missing_share_and_with_no_shared_variant(r
     other_build = new_bim.assign(pos=new_bim["pos"] + 17)
     with pytest.raises(RiataError, match=r"new\.bim: none of the model's 60 variants is in the file"):
         report(harmonise(model, other_build, new_source), "new.bim", max_missing_share=1.0)
+
+
+def clinical_bundle(folder, **changes) -> "Path":
+    """A bundle of a network on AGE (numeric) and COLOR (one-hot red/blue), 2 hidden units, binary outcome."""
+    import torch
+
+    from riata.bundle import write_bundle
+
+    generator = torch.Generator().manual_seed(0)
+    parameters = [torch.randn(3, 2, generator=generator), torch.randn(2, 1, generator=generator),
+                  torch.randn(1, 2, generator=generator), torch.randn(1, 1, generator=generator)]  # fmt: skip
+    description = {
+        "riata_version": "test", "feature_set": "clinical", "penalty": "none", "seed": 1, "lambda": 0.0,
+        "outcome": {"type": "binary", "classes": ["no", "yes"]}, "hidden_layers": [2],
+        "inputs": [{"column": "AGE", "variable": "AGE", "source": "clinical"},
+                   {"column": "COLOR_blue", "variable": "COLOR", "source": "clinical"},
+                   {"column": "COLOR_red", "variable": "COLOR", "source": "clinical"}],
+        "selected": ["AGE", "COLOR"],
+        "clinical": {"id_column": "id", "outcome": "CHD", "outcome_type": "binary", "positive_label": "yes",
+                     "numeric": ["AGE"], "categorical": ["COLOR"]},
+        "preprocessing": {"numeric": {"AGE": {"median": 50.0, "mean": 52.0, "scale": 8.0}},
+                          "categorical": {"COLOR": {"mode": "red", "levels": ["blue", "red"]}}},
+        "genetic": {},
+    } | changes  # fmt: skip
+    write_bundle(folder / "bundle", description, parameters, None)
+    return folder / "bundle", parameters
+
+
+def test_a_bundle_scores_raw_clinical_rows_with_the_training_preprocessing(tmp_path):
+    import riata
+
+    path, (w1, w2, b1, b2) = clinical_bundle(tmp_path)
+    table = pd.DataFrame({"id": ["a", "b", "c", "d"], "AGE": [60.0, None, 44.0, 52.0],
+                          "COLOR": ["blue", "red", None, "green"]})  # fmt: skip
+    model = riata.load_model(path)
+    # By hand: AGE imputed with the median 50 then (x - 52) / 8; COLOR missing -> mode red; green (unseen) -> 0, 0.
+    x = np.array([[1.0, 1, 0], [-0.25, 0, 1], [-1.0, 0, 1], [0.0, 0, 0]], dtype=np.float32)
+    hidden = np.maximum(x @ w1.numpy() + b1.numpy(), 0)
+    expected = 1 / (1 + np.exp(-(hidden @ w2.numpy() + b2.numpy())[:, 0]))
+    np.testing.assert_allclose(model.predict_proba(table)[:, 1], expected, rtol=1e-6)
+    assert model.predict(table).tolist() == np.where(expected >= 0.5, "yes", "no").tolist()
+    assert model.selected_variables == ["AGE", "COLOR"]
+    table.to_csv(tmp_path / "new.csv", index=False)
+    result = riata_cli("predict", "--model", path, "--clinical", tmp_path / "new.csv", "--out", tmp_path / "p.tsv")
+    assert result.returncode == 0, result.stderr
+    assert "1 sample(s) with a level not seen in training ('green'" in result.stderr
+    written = pd.read_csv(tmp_path / "p.tsv", sep="\t")
+    np.testing.assert_allclose(written["probability"], expected, rtol=1e-6)
+
+
+def riata_cli(*arguments):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "riata", *map(str, arguments)], capture_output=True, text=True)
+
+
+def test_bad_bundles_and_mismatched_cohorts_are_refused_with_one_error_line(tmp_path):
+    import json
+
+    good, _ = clinical_bundle(tmp_path)
+    pd.DataFrame({"id": ["a"], "AGE": [50.0], "COLOR": ["red"]}).to_csv(tmp_path / "new.tsv", sep="\t", index=False)
+    pd.DataFrame({"id": ["a"], "COLOR": ["red"]}).to_csv(tmp_path / "no_age.tsv", sep="\t", index=False)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    for name in ("bundle.json", "network.pt"):
+        (newer / name).write_bytes((good / name).read_bytes())
+    description = json.loads((newer / "bundle.json").read_text()) | {"format_version": 2, "riata_version": "9.0"}
+    (newer / "bundle.json").write_text(json.dumps(description))
+    truncated = tmp_path / "truncated"
+    truncated.mkdir()
+    (truncated / "bundle.json").write_bytes((good / "bundle.json").read_bytes())
+    (truncated / "network.pt").write_bytes((good / "network.pt").read_bytes()[:100])
+    cases = [
+        (newer, "new.tsv", "bundle format version 2 (written by riata 9.0); this riata reads version 1"),
+        (truncated, "new.tsv", "network.pt: cannot be read as the bundle's network"),
+        (tmp_path, "new.tsv", "not a riata model bundle (no bundle.json)"),
+        (good, "no_age.tsv", "no_age.tsv: declared covariate column 'AGE' not found"),
+    ]
+    for bundle, clinical, message in cases:
+        out = tmp_path / "predictions.tsv"
+        result = riata_cli("predict", "--model", bundle, "--clinical", tmp_path / clinical, "--out", out)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
+        assert result.returncode == 2 and len(errors) == 1 and message in errors[0], result.stderr
+        assert not out.exists()

@@ -63,10 +63,12 @@ class RiataModel:
         return (f"RiataModel({d['feature_set']}, {d['penalty']}, seed {d['seed']}, lambda {d['lambda']:.3g}, "
                 f"{self.outcome_type}; {len(self.selected_variables)} variables)")  # fmt: skip
 
-    def inputs(self, clinical: pd.DataFrame | str | Path, genotypes: str | Path | None = None, *, use_fid: bool = False,
-               max_missing_share: float = DEFAULT_MAX_MISSING_SHARE) -> ScoredCohort:  # fmt: skip
+    def inputs(self, clinical: pd.DataFrame | str | Path, genotypes: str | Path | None = None, *,
+               use_fid: bool = False, max_missing_share: float = DEFAULT_MAX_MISSING_SHARE,
+               ambiguous: str = "frequency") -> ScoredCohort:  # fmt: skip
         """The network inputs of the patients in ``clinical`` (a DataFrame or a table's path; the outcome
-        column is optional), with ``genotypes`` (PLINK 1 prefix) when the network uses genetic inputs."""
+        column is optional), with ``genotypes`` (PLINK 1 prefix) when the network uses genetic inputs;
+        ``ambiguous`` is the rule for strand-ambiguous SNPs (:mod:`riata.genetics.harmonise`)."""
         from riata.io.clinical import check_clinical, read_clinical
 
         spec = self.clinical_spec
@@ -82,7 +84,8 @@ class RiataModel:
             if genotypes is None:
                 raise RiataError(f"{self.bundle.path}: the model uses genetic inputs; give the genotypes (a PLINK 1 "
                                  "prefix)")  # fmt: skip
-            genetic, counts, kept = _genetic_inputs(self.bundle, genotypes, frame.index, use_fid, max_missing_share)
+            genetic, counts, kept = _genetic_inputs(self.bundle, genotypes, frame.index, use_fid, max_missing_share,
+                                                    ambiguous)  # fmt: skip
             design, frame = design.loc[kept], frame.loc[kept]
             design.update(genetic)
         return ScoredCohort(design.astype(np.float32), frame, counts)
@@ -171,8 +174,8 @@ def _clinical_inputs(frame: pd.DataFrame, preprocessing: dict, wanted: set[str])
     return pd.DataFrame({name: values for name, values in columns.items() if name in wanted}, index=frame.index)
 
 
-def _genetic_inputs(bundle: Bundle, genotypes, sample_ids: pd.Index, use_fid: bool,
-                    max_missing_share: float) -> tuple[pd.DataFrame, dict, pd.Index]:  # fmt: skip
+def _genetic_inputs(bundle: Bundle, genotypes, sample_ids: pd.Index, use_fid: bool, max_missing_share: float,
+                    ambiguous: str) -> tuple[pd.DataFrame, dict, pd.Index]:  # fmt: skip
     """Genetic inputs (samples x used genetic columns) of the samples also in the .fam, the matching counts and
     those samples' ids (clinical samples without genotypes are left out, with a warning)."""
     from riata.genetics.harmonise import genetic_inputs, harmonise, report
@@ -188,7 +191,7 @@ def _genetic_inputs(bundle: Bundle, genotypes, sample_ids: pd.Index, use_fid: bo
     if not len(kept):
         raise RiataError(f"{paths['fam']}: none of the clinical table's samples is in the file")
     source = BedBlocks(paths["bed"], len(fam), len(bim))
-    harmonised = harmonise(bundle.variants, bim, source)
+    harmonised = harmonise(bundle.variants, bim, source, ambiguous)
     report(harmonised, str(paths["bim"]), max_missing_share)
     rows = pd.Series(np.arange(len(fam)), index=fam["sample_id"]).loc[kept].to_numpy()
     weights, parameters = _genetic_weights(bundle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from riata.genetics.harmonise import AMBIGUOUS_RULES
 from riata.scoring import DEFAULT_MAX_MISSING_SHARE
 
 CONFIG_OPTIONS = ()
@@ -18,6 +19,10 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-missing-share", type=float, default=DEFAULT_MAX_MISSING_SHARE,
                         help="refuse to score when more than this share of the model's variants is missing "
                         f"from the genotypes (default {DEFAULT_MAX_MISSING_SHARE})")  # fmt: skip
+    parser.add_argument("--ambiguous", choices=AMBIGUOUS_RULES, default="frequency",
+                        help="strand-ambiguous SNPs (A/T, C/G): oriented by allele frequency, dropped near 0.5 "
+                        "(frequency, the default), or taken as their labels say (labels: a cohort genotyped and "
+                        "called as the training one)")  # fmt: skip
     parser.add_argument("--out", required=True, help="predictions (.tsv)")
 
 
@@ -32,7 +37,7 @@ def run(arguments: argparse.Namespace) -> None:
         raise RiataError(f"--max-missing-share must be between 0 and 1, not {arguments.max_missing_share}")
     model = load_model(arguments.model)
     scored = model.inputs(arguments.clinical, arguments.genotypes, use_fid=arguments.use_fid,
-                          max_missing_share=arguments.max_missing_share)  # fmt: skip
+                          max_missing_share=arguments.max_missing_share, ambiguous=arguments.ambiguous)  # fmt: skip
     table = model.prediction_table(scored)
     with atomic_output(arguments.out) as path:
         table.to_csv(path, sep="\t", index=False, float_format="%.7g")

@@ -6,8 +6,10 @@ same pair: in the same order (the dosage is used as read), swapped (dosage 2 - g
 the other allele), or named on the other strand (complemented, either order). A strand-ambiguous SNP
 (A/T or C/G) cannot tell a strand flip from a swap by its alleles: it is kept when its training minor
 allele frequency is at most :data:`AMBIGUOUS_MAX_MAF`, oriented by whichever of f or 1 - f of the new
-cohort's frequency is closer to the training frequency, and dropped otherwise. A variant not found (or
-dropped) takes its training mean, as a missing call does: its centred dosage is 0.
+cohort's frequency is closer to the training frequency, and dropped otherwise (``ambiguous="frequency"``,
+the default); with ``ambiguous="labels"`` its allele labels are trusted as for any other SNP (for a cohort
+genotyped and called as the training one was, e.g. more samples of the same study). A variant not found
+(or dropped) takes its training mean, as a missing call does: its centred dosage is 0.
 
 The inputs computed from the matched variants are those of the workflow: principal components
 (standardized dosages times the loadings, divided by the projection shrinkage), the polygenic score's raw
@@ -28,6 +30,7 @@ from riata.io.plink import MISSING_CODE, BedBlocks
 log = logging.getLogger("riata")
 
 AMBIGUOUS_MAX_MAF = 0.4  # strand-ambiguous SNPs further from 0.5 than this are oriented by frequency
+AMBIGUOUS_RULES = ("frequency", "labels")
 BLOCK_BYTES = 256 * 2**20  # float32 dosages read at once: blocks shrink as the cohort grows
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -49,21 +52,25 @@ def _chromosome(values: pd.Series) -> pd.Series:
     return values.astype(str).str.removeprefix("chr").str.removeprefix("CHR")
 
 
-def _orientation(model: pd.DataFrame, new: pd.DataFrame) -> pd.Series:
-    """Per candidate pair (rows of both aligned): 'same', 'swapped', 'strand', 'strand_swapped', 'ambiguous' or ''."""
+def _orientation(model: pd.DataFrame, new: pd.DataFrame, ambiguous_rule: str) -> pd.Series:
+    """Per candidate pair (rows of both aligned): 'same', 'swapped', 'strand', 'strand_swapped', 'ambiguous' (with
+    the frequency rule) or ''."""
     a1, a2 = model["a1"].str.upper(), model["a2"].str.upper()
     b1, b2 = new["a1"].str.upper().to_numpy(), new["a2"].str.upper().to_numpy()
     c1, c2 = a1.str.translate(COMPLEMENT), a2.str.translate(COMPLEMENT)
     same, swapped = (a1 == b1) & (a2 == b2), (a1 == b2) & (a2 == b1)
-    ambiguous = (a1 == c2) & (same | swapped)  # A/T or C/G: its complement is the same pair
+    ambiguous = (a1 == c2) & (same | swapped) & (ambiguous_rule == "frequency")  # A/T or C/G
     choices = [ambiguous, same, swapped, (c1 == b1) & (c2 == b2), (c1 == b2) & (c2 == b1)]
     labels = ["ambiguous", "same", "swapped", "strand", "strand_swapped"]
     return pd.Series(np.select(choices, labels, default=""), index=model.index)
 
 
-def harmonise(variants: pd.DataFrame, bim: pd.DataFrame, source: BedBlocks) -> Harmonised:
+def harmonise(variants: pd.DataFrame, bim: pd.DataFrame, source: BedBlocks, ambiguous: str = "frequency") -> Harmonised:
     """Match ``variants`` (the model's: chrom, pos, a1, a2, a1_freq) to ``bim`` (:func:`riata.io.plink.read_bim`
-    of the new cohort, whose .bed is ``source``); see the module doc."""
+    of the new cohort, whose .bed is ``source``); ``ambiguous`` is the rule for strand-ambiguous SNPs (module
+    doc)."""
+    if ambiguous not in AMBIGUOUS_RULES:
+        raise RiataError(f"the rule for strand-ambiguous SNPs must be one of {', '.join(AMBIGUOUS_RULES)}")
     model = variants.reset_index(drop=True).assign(
         key_chrom=lambda t: _chromosome(t["chrom"]), model_row=lambda t: t.index
     )
@@ -71,7 +78,8 @@ def harmonise(variants: pd.DataFrame, bim: pd.DataFrame, source: BedBlocks) -> H
     pairs = model.merge(
         new[["key_chrom", "pos", "a1", "a2", "bed_row"]], on=["key_chrom", "pos"], suffixes=("", "_new")
     )
-    orientation = _orientation(pairs[["a1", "a2"]], pairs[["a1_new", "a2_new"]].set_axis(["a1", "a2"], axis=1))
+    new_alleles = pairs[["a1_new", "a2_new"]].set_axis(["a1", "a2"], axis=1)
+    orientation = _orientation(pairs[["a1", "a2"]], new_alleles, ambiguous)
     pairs = pairs.assign(orientation=orientation.to_numpy())
     pairs = pairs[pairs["orientation"] != ""].drop_duplicates("model_row")
     bed_rows = np.full(len(model), -1)
