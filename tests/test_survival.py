@@ -87,7 +87,7 @@ def test_concordance_auc_and_brier_equal_scikit_survival(gbsg2_cox):
     assert SURVIVAL.metrics(target, c["test_risk"])["concordance"] == pytest.approx(harrell, rel=1e-12)
     horizon = 1500.0
     reference = SurvivalReference(c["target"][c["train"]], horizon)
-    ours = reference.metrics(target, c["test_risk"], c["train_risk"])
+    ours = reference.metrics(target, c["test_risk"], reference.baseline_hazard(c["train_risk"]))
     uno = concordance_index_ipcw(train_y, y, c["test_risk"], tau=horizon)[0]
     assert ours["uno_concordance"][0] == pytest.approx(uno, rel=1e-12)
     auc = cumulative_dynamic_auc(train_y, y, c["test_risk"], [horizon])[0][0]
@@ -103,15 +103,19 @@ def test_bootstrap_resamples_equal_the_metrics_of_the_resampled_samples(gbsg2_co
     target, risk = c["target"][c["test"]], c["test_risk"]
     indices = np.random.default_rng(3).integers(0, len(risk), size=(5, len(risk)))
     reference = SurvivalReference(c["target"][c["train"]], 1500.0)
-    scores = resample_metrics(SURVIVAL, target, risk, indices, survival=(reference, c["train_risk"]))
+    scores = resample_metrics(
+        SURVIVAL, target, risk, indices, survival=(reference, reference.baseline_hazard(c["train_risk"]))
+    )
     for r, rows in enumerate(indices):
         drawn = target[rows]
         assert scores["concordance"][r] == pytest.approx(concordance_index_censored(
             drawn[:, 1] > 0, drawn[:, 0], risk[rows])[0], rel=1e-12)  # fmt: skip
-        again = reference.metrics(drawn, risk[rows], c["train_risk"])
+        again = reference.metrics(drawn, risk[rows], reference.baseline_hazard(c["train_risk"]))
         for name in ("uno_concordance", "horizon_auc", "integrated_brier"):
             assert scores[name][r] == pytest.approx(again[name][0], rel=1e-10), name
-    intervals = bootstrap_intervals(SURVIVAL, target, risk, resamples=200, survival=(reference, c["train_risk"]))
+    intervals = bootstrap_intervals(
+        SURVIVAL, target, risk, resamples=200, survival=(reference, reference.baseline_hazard(c["train_risk"]))
+    )
     low, high = intervals["concordance"]
     assert low < concordance(target, risk)[0] < high
 

@@ -47,25 +47,16 @@ def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[
     :class:`riata.train.SeedResult` and ``source_of`` maps each input variable to its source (clinical, or a
     genetic one: components, polygenic score, SNPs, the oracle's liability). A survival model's metrics
     add those that need the training samples (``reference``, a :class:`riata.survival.SurvivalReference`)."""
-    prediction = result.predictions["test"]
-    test = task.metrics(targets["test"], prediction)
-    survival = (reference, result.predictions["train"]) if reference is not None else None
-    if survival is not None:
-        test |= {name: float(values[0]) for name, values in reference.metrics(targets["test"], prediction,
-                                                                              survival[1]).items()}  # fmt: skip
-    intervals = bootstrap_intervals(task, targets["test"], prediction, seed=result.seed, survival=survival)
+    survival = None
+    if reference is not None:
+        survival = (reference, reference.baseline_hazard(result.predictions["train"]))
+    test = metrics_with_intervals(task, targets["test"], result.predictions["test"], seed=result.seed,
+                                  survival=survival)  # fmt: skip
     validation = task.metrics(targets["validation"], result.predictions["validation"])
-    with_intervals = {
-        column: value
-        for name in test
-        if name != "loss"
-        for column, value in [(name, test[name]), (f"{name}_low", intervals[name][0]),
-                              (f"{name}_high", intervals[name][1])]
-    }  # fmt: skip
     return {
         "feature_set": feature_set, "penalty": penalty, "seed": result.seed, "outcome_type": task.kind,
-        "mode": settings.mode, "lambda": result.lambda_, "best_epoch": result.best_epoch, **with_intervals,
-        "test_loss": test["loss"], "validation_loss": validation["loss"], "n_inputs": len(source_of),
+        "mode": settings.mode, "lambda": result.lambda_, "best_epoch": result.best_epoch, **test,
+        "validation_loss": validation["loss"], "n_inputs": len(source_of),
         "n_selected": len(result.selected),
         "n_selected_clinical": sum(source_of[v] == "clinical" for v in result.selected),
         "n_selected_genetic": sum(source_of[v] != "clinical" for v in result.selected),
@@ -73,6 +64,24 @@ def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[
         "n_dead_units": result.n_dead_units, "selected": ";".join(result.selected),
         "selected_above_threshold": ";".join(result.selected_above_threshold),
     }  # fmt: skip
+
+
+def metrics_with_intervals(task, target: np.ndarray, prediction: np.ndarray, *, seed: int, survival=None) -> dict:
+    """Each test metric of ``prediction`` with its 95% bootstrap interval (``<metric>``, ``<metric>_low``,
+    ``<metric>_high``), then ``test_loss``; ``survival`` as for :func:`resample_metrics`."""
+    test = task.metrics(target, prediction)
+    if survival is not None:
+        reference, baseline = survival
+        test |= {name: float(values[0]) for name, values in reference.metrics(target, prediction, baseline).items()}
+    intervals = bootstrap_intervals(task, target, prediction, seed=seed, survival=survival)
+    with_intervals = {
+        column: value
+        for name in test
+        if name != "loss"
+        for column, value in [(name, test[name]), (f"{name}_low", intervals[name][0]),
+                              (f"{name}_high", intervals[name][1])]
+    }  # fmt: skip
+    return with_intervals | {"test_loss": test["loss"]}
 
 
 def _binary_scores(target: np.ndarray, probability: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -113,8 +122,9 @@ def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: 
                      survival=None) -> dict[str, np.ndarray]:  # fmt: skip
     """Test metrics of ``prediction`` on each bootstrap resample (rows of ``indices``), metric -> (resamples,).
 
-    ``survival`` (a :class:`riata.survival.SurvivalReference` and the model's training risk scores) adds the
-    survival metrics that need the training samples.
+    ``survival`` (a :class:`riata.survival.SurvivalReference` and the model's
+    :class:`riata.survival.BaselineHazard`) adds the survival metrics that need the censoring distribution
+    and survival curves.
     """
     if task.kind == "binary":
         return _binary_scores(target.astype(float), prediction, _draw_counts(indices))
@@ -124,8 +134,8 @@ def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: 
         counts = _draw_counts(indices)
         scores = {"concordance": concordance(target, prediction, counts=counts)}
         if survival is not None:
-            reference, train_prediction = survival
-            scores |= reference.metrics(target, prediction, train_prediction, counts=counts)
+            reference, baseline = survival
+            scores |= reference.metrics(target, prediction, baseline, counts=counts)
         return scores
     values = [task.metrics(target[rows], prediction[rows]) for rows in indices]
     return {name: np.array([v[name] for v in values]) for name in values[0] if name != "loss"}

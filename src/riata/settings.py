@@ -434,6 +434,37 @@ class ScreenSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ValidationSettings(Settings):
+    """External validation: every bundled model applied to other cohorts, each a clinical table (with the
+    outcome) and, for models with genetic inputs, genotypes."""
+
+    section: ClassVar[str] = "validation"
+
+    names: tuple[str, ...] = setting((), "Names of the validation cohorts (results/<cohort>/validation/<name>/).",
+                                     workflow=True)  # fmt: skip
+    clinical: tuple[str, ...] = setting((), "Clinical table of each validation cohort, in the order of names: the "
+                                        "training table's columns, outcome included.", workflow=True)  # fmt: skip
+    genotypes: tuple[str, ...] = setting((), "PLINK 1 prefix of each validation cohort's genotypes, in the order of "
+                                         "names (empty: clinical models only).", workflow=True)  # fmt: skip
+    max_missing_share: float = setting(0.1, "Largest share of a model's variants that may be missing from a cohort's "
+                                       "genotypes (filled with the training mean); above it scoring is refused.",
+                                       minimum=0, maximum=1)  # fmt: skip
+    ambiguous: str = setting("frequency", "Strand-ambiguous SNPs (A/T, C/G): oriented by allele frequency and dropped "
+                             "near 0.5 (frequency), or taken as their labels say (labels).",
+                             choices=("frequency", "labels"))  # fmt: skip
+
+    def combination_checks(self) -> list[tuple[bool, str]]:
+        import re
+
+        return [
+            (len(self.clinical) == len(self.names), "clinical needs one table per name"),
+            (len(self.genotypes) in (0, len(self.names)), "genotypes needs one prefix per name, or none"),
+            (len(set(self.names)) == len(self.names), "names must differ"),
+            (all(re.match(COHORT_PATTERN, name) for name in self.names), "names must be plain folder names"),
+        ]
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainSettings(Settings):
     """Penalised feed-forward networks: what to compare, how they are trained and how lambda is chosen."""
 
@@ -515,7 +546,7 @@ class TrainSettings(Settings):
 
 SECTIONS: tuple[type[Settings], ...] = (
     SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, GwasSettings,
-    PrsSettings, ScreenSettings, TrainSettings,
+    PrsSettings, ScreenSettings, TrainSettings, ValidationSettings,
 )  # fmt: skip
 
 

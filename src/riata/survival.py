@@ -205,16 +205,17 @@ class SurvivalReference:
         weights = self.inverse_censoring_weights(target, times.max())
         return curves**2 * died * weights[:, None] + (1 - curves) ** 2 * alive / self.censoring_survival(times)
 
-    def metrics(self, target: np.ndarray, risk: np.ndarray, train_risk: np.ndarray, *,
+    def metrics(self, target: np.ndarray, risk: np.ndarray, baseline: BaselineHazard, *,
                 counts: np.ndarray | None = None) -> dict[str, np.ndarray]:  # fmt: skip
         """Uno's concordance (truncated at the horizon), AUC at the horizon and the integrated Brier score
-        up to it, of each resample (rows of ``counts``; default all samples once)."""
+        up to it (survival curves from the model's ``baseline`` hazard), of each resample (rows of
+        ``counts``; default all samples once)."""
         time, _ = check_target(target)
         counts = np.ones((1, len(time))) if counts is None else np.asarray(counts, dtype=float)
         inverse = self.inverse_censoring_weights(target, self.horizon)
         uno_weights = np.where(time < self.horizon, inverse**2, 0.0)
         times = self.brier_times()
-        brier = counts @ self.brier_contributions(target, self.survival_curves(train_risk, risk, times), times)
+        brier = counts @ self.brier_contributions(target, baseline.survival_curves(risk, times), times)
         brier /= counts.sum(axis=1, keepdims=True)
         span = times[-1] - times[0]
         integrated = np.trapezoid(brier, times, axis=1) / span if span > 0 else brier[:, 0]

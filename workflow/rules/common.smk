@@ -235,6 +235,44 @@ def qc_option(wildcards, input):
     return f"--qc {shlex.quote(os.path.dirname(input.qc[0]))}" if "qc" in input.keys() else ""
 
 
+# External validation cohorts (config section validation): name -> clinical table and genotype prefix.
+VALIDATION_COHORTS = {
+    name: {
+        "clinical": clinical,
+        "genotypes": (config["validation"]["genotypes"] or [None] * len(config["validation"]["names"]))[k],
+    }
+    for k, (name, clinical) in enumerate(
+        zip(config["validation"]["names"], config["validation"]["clinical"])
+    )
+}
+
+
+def validation_inputs(wildcards):
+    """A validation cohort's files, the training run's comparison, and the bundles it can score: all of them
+    with genotypes, the clinical feature sets' without."""
+    cohort = VALIDATION_COHORTS[wildcards.validation_cohort]
+    with_genotypes = bool(cohort["genotypes"])
+    feature_sets = [
+        fs
+        for fs in FEATURE_SETS
+        if with_genotypes or set(FEATURE_SET_SOURCES[fs]) == {"clinical"}
+    ]
+    inputs = {
+        "bundles": [f"{RESULTS}/bundles/{fs}/{p}" for fs in feature_sets for p in PENALTIES],
+        "comparison": f"{RESULTS}/comparison.tsv",
+        "clinical": cohort["clinical"],
+    }
+    if with_genotypes:
+        inputs["genotypes"] = multiext(cohort["genotypes"], ".bed", ".bim", ".fam")
+    return inputs
+
+
+def validation_genotype_option(wildcards, input):
+    if "genotypes" not in input.keys():
+        return ""
+    return f"--genotypes {shlex.quote(os.path.splitext(input.genotypes[0])[0])} {fid_option()}"
+
+
 def screen_genotype_options(wildcards, input):
     """--genotypes and --qc of a snps feature set's training job."""
     if "qc" not in input.keys():
@@ -371,6 +409,9 @@ def final_outputs():
     if SIMULATED:
         outputs.append(f"{RESULTS}/truth_check.tsv")
     outputs += [f"{RESULTS}/bundles/{fs}/{p}" for fs in FEATURE_SETS for p in PENALTIES]
+    outputs += [
+        f"{RESULTS}/validation/{name}/performance.tsv" for name in VALIDATION_COHORTS
+    ]
     if SURVIVAL:
         outputs += [
             f"{RESULTS}/calibration.tsv",

@@ -197,3 +197,31 @@ if SNP_MODELS:
         shell:
             "riata snps {params.models} {params.files} {params.genotypes} {params.fid} --out-tsv {output.tsv:q} --out-png {output.png:q}"
             " {params.outputs} 2> {log:q}"
+
+
+# External validation: every bundle applied to each validation cohort (config section validation).
+rule validate:
+    input:
+        unpack(validation_inputs),
+    output:
+        performance=report(
+            f"{RESULTS}/validation/{{validation_cohort}}/performance.tsv",
+            caption="../report/validation.rst",
+            category="External validation",
+            subcategory="{validation_cohort}",
+        ),
+        predictions=f"{RESULTS}/validation/{{validation_cohort}}/predictions.tsv",
+    log:
+        f"{LOGS}/validate/{{validation_cohort}}.log",
+    benchmark:
+        f"{BENCHMARKS}/validate/{{validation_cohort}}.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    params:
+        bundles=lambda wildcards, input: " ".join(shlex.quote(b) for b in input.bundles),
+        genotypes=validation_genotype_option,
+        options=verb_options("validate"),
+    shell:
+        "riata validate {params.bundles} --name {wildcards.validation_cohort} --clinical {input.clinical:q}"
+        " {params.genotypes} --comparison {input.comparison:q} {params.options}"
+        " --out-performance {output.performance:q} --out-predictions {output.predictions:q} 2> {log:q}"

@@ -30,11 +30,12 @@ from riata.commands import (
     split,
     survival,
     train,
+    validate,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
     check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, survival, snps,
-    heatmaps, bundle, predict,
+    heatmaps, bundle, predict, validate,
 )  # fmt: skip
 
 
