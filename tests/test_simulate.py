@@ -124,3 +124,11 @@ def test_tabular_demos_write_a_table_and_its_truth(tmp_path):
     residual = line["y"] - (2 * line["x"] + 1)
     assert (residual.abs() > 2.5).mean() == pytest.approx(0.1, abs=0.05)  # the outliers
     assert residual[residual.abs() < 2.5].std() == pytest.approx(0.3, abs=0.05)
+
+
+def test_a_chromosome_short_of_common_snps_is_simulated_again_longer(tmp_path):
+    # With this seed the first segment of a chromosome has too few common SNPs; the longer retry must
+    # still be a whole number of bases (msprime's discrete genome refused 1.5 x an odd length).
+    settings = SimulationSettings(n_samples=40, n_snps=200, n_causal_snps=3, genetic_share=0.0, seed=3)
+    simulate_cohort(settings, tmp_path)
+    assert open_plink(tmp_path / "genotypes").n_variants == 200

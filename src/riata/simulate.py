@@ -142,7 +142,7 @@ def simulate_chromosome(
         common = _common_single_mutation_sites(mutated, settings.min_maf)
         if len(common) >= n_snps:
             break
-        sequence_length *= 1.5
+        sequence_length = float(np.ceil(1.5 * sequence_length))  # msprime's discrete genome needs whole bases
     else:
         raise RiataError(f"simulate: could not reach {n_snps} common SNPs on chromosome {chromosome}")
     kept = np.sort(rng.choice(common, size=n_snps, replace=False))
