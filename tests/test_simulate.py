@@ -1,3 +1,4 @@
+import hashlib
 import subprocess
 
 import numpy as np
@@ -11,8 +12,11 @@ from riata.settings import SimulationSettings
 from riata.simulate import (
     CATEGORICAL_VARIABLES,
     CLINICAL_EFFECTS,
+    EXTERNAL_COHORTS,
     NUMERIC_VARIABLES,
+    fit_outcome_model,
     intercept_for_prevalence,
+    simulate_clinical,
     simulate_cohort,
 )
 
@@ -124,3 +128,126 @@ def test_tabular_demos_write_a_table_and_its_truth(tmp_path):
     residual = line["y"] - (2 * line["x"] + 1)
     assert (residual.abs() > 2.5).mean() == pytest.approx(0.1, abs=0.05)  # the outliers
     assert residual[residual.abs() < 2.5].std() == pytest.approx(0.3, abs=0.05)
+
+
+def test_a_chromosome_short_of_common_snps_is_simulated_again_longer(tmp_path):
+    # With this seed the first segment of a chromosome has too few common SNPs; the longer retry must
+    # still be a whole number of bases (msprime's discrete genome refused 1.5 x an odd length).
+    settings = SimulationSettings(n_samples=40, n_snps=200, n_causal_snps=3, genetic_share=0.0, seed=3)
+    simulate_cohort(settings, tmp_path)
+    assert open_plink(tmp_path / "genotypes").n_variants == 200
+
+
+EXTERNAL = SimulationSettings(n_samples=100, n_snps=500, n_demes=2, n_causal_snps=5, external_samples=300, seed=11)
+
+
+@pytest.fixture(scope="module")
+def external_cohorts(tmp_path_factory):
+    """A 100 x 500 cohort and its two external cohorts of 300 samples each."""
+    folder = tmp_path_factory.mktemp("external_cohorts")
+    simulate_cohort(EXTERNAL, folder)
+    return folder
+
+
+def read_tsv(path):
+    return pd.read_csv(path, sep="\t")
+
+
+def test_external_cohorts_have_the_requested_size_and_ids_of_their_own(external_cohorts):
+    main = read_tsv(external_cohorts / "clinical.tsv")
+    seen = set(main["sample_id"])
+    for cohort in EXTERNAL_COHORTS:
+        folder = external_cohorts / cohort.folder
+        clinical = read_tsv(folder / "clinical.tsv")
+        assert list(clinical.columns) == list(main.columns)
+        assert len(clinical) == EXTERNAL.external_samples
+        assert clinical["sample_id"].str.startswith(cohort.id_prefix).all()
+        assert not seen & set(clinical["sample_id"])
+        seen |= set(clinical["sample_id"])
+        assert open_plink(folder / "genotypes").samples["iid"].tolist() == clinical["sample_id"].tolist()
+        assert read_tsv(folder / "liability.tsv")["sample_id"].tolist() == clinical["sample_id"].tolist()
+
+
+def test_external_genotypes_need_harmonising_and_then_match_the_main_population(external_cohorts):
+    main = open_plink(external_cohorts / "genotypes")
+    main_bim = main.variants.set_index("snp")
+    main_frequencies = pd.Series(np.nanmean(main.dosage.compute(), axis=0) / 2, index=main_bim.index)
+    for cohort in EXTERNAL_COHORTS:
+        harmonisation = read_tsv(external_cohorts / cohort.folder / "harmonisation.tsv").set_index("snp")
+        assert harmonisation.index.tolist() == main_bim.index.tolist()
+        missing_share = harmonisation["missing"].mean()
+        assert missing_share == pytest.approx(EXTERNAL.external_missing_share, abs=1 / EXTERNAL.n_snps)
+        external = open_plink(external_cohorts / cohort.folder / "genotypes")
+        bim = external.variants.set_index("snp")
+        assert set(bim.index) == set(harmonisation.index[~harmonisation["missing"]])
+        main_order = main_bim.index.get_indexer(bim.index)
+        assert (np.diff(main_order) < 0).sum() > len(bim) / 4  # shuffled, not merely by chromosome
+        assert (bim["chrom"] != bim["chrom"].shift()).sum() > len(bim) / 4
+        swapped = harmonisation.loc[bim.index, "swapped"].to_numpy()
+        assert swapped.mean() == pytest.approx(EXTERNAL.external_swap_share, abs=1 / len(bim))
+        main_alleles = main_bim.loc[bim.index, ["a1", "a2"]].to_numpy()
+        reversed_where_swapped = np.where(swapped[:, None], main_alleles[:, ::-1], main_alleles)
+        assert (bim[["a1", "a2"]].to_numpy() == reversed_where_swapped).all()
+        written = np.nanmean(external.dosage.compute(), axis=0) / 2
+        undone = np.where(swapped, 1 - written, written)
+        expected = main_frequencies.loc[bim.index].to_numpy()
+        assert np.corrcoef(undone, expected)[0, 1] > 0.95
+        assert np.corrcoef(written, expected)[0, 1] < 0.8  # without undoing the swaps the populations differ
+
+
+def test_external_cohorts_share_the_outcome_model_and_the_shifted_one_is_older_with_more_cases(external_cohorts):
+    main = read_tsv(external_cohorts / "clinical.tsv")
+    external, shifted = (read_tsv(external_cohorts / c.folder / "clinical.tsv") for c in EXTERNAL_COHORTS)
+    assert external["CHD"].mean() == pytest.approx(EXTERNAL.prevalence, abs=0.07)
+    assert shifted["AGE"].mean() - external["AGE"].mean() == pytest.approx(8, abs=1.5)
+    assert shifted["SYSBP"].mean() - external["SYSBP"].mean() > 8
+    assert shifted["CHD"].mean() > external["CHD"].mean() + 0.1
+    assert main["AGE"].between(32, 70).all() and shifted["AGE"].between(40, 78).all()
+    main_liability = read_tsv(external_cohorts / "liability.tsv")["genetic_liability"]
+    liability = read_tsv(external_cohorts / "external" / "liability.tsv")["genetic_liability"]
+    assert abs(liability.mean()) < 0.5 * main_liability.std()
+    assert 0.6 < liability.std() / main_liability.std() < 1.6
+
+
+def test_survival_external_cohorts_have_follow_up_and_the_same_seed_gives_the_same_files(tmp_path):
+    settings = SimulationSettings(n_samples=60, n_snps=300, n_causal_snps=3, outcome_type="survival",
+                                  external_samples=200, seed=4)  # fmt: skip
+    simulate_cohort(settings, tmp_path / "a")
+    simulate_cohort(settings, tmp_path / "b")
+    columns = list(read_tsv(tmp_path / "a" / "clinical.tsv").columns)
+    assert columns[:3] == ["sample_id", "CHD", "TIMECHD"]
+    external, shifted = (read_tsv(tmp_path / "a" / c.folder / "clinical.tsv") for c in EXTERNAL_COHORTS)
+    assert list(external.columns) == columns and list(shifted.columns) == columns
+    assert external["TIMECHD"].between(0, settings.follow_up).all()
+    assert shifted["CHD"].mean() > external["CHD"].mean() + 0.1
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) == 6 + 2 * 6
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+# md5 of each file of a small cohort as simulated before external cohorts existed (pinned msprime, numpy,
+# bed-reader): without external samples the main cohort must stay the same byte for byte. A deliberate
+# change to the simulation updates these.
+BEFORE_EXTERNAL_COHORTS = {
+    "clinical.tsv": "0e0f551775ce02188b698556934fceb5",
+    "genotypes.bed": "14a9e99283d6bbd55ecbb19ce2d1f897",
+    "genotypes.bim": "445f7840a9fd259ba3d723749edb61df",
+    "genotypes.fam": "6f93bddadbc377978238ccfc4f977add",
+    "liability.tsv": "4d763e0a5db6eedc667332f11c1e8970",
+    "truth.tsv": "79718d14c47883b13fa56fa25ed0b983",
+}
+
+
+def test_without_external_samples_the_cohort_is_the_one_simulated_before_external_cohorts(tmp_path):
+    simulate_cohort(SimulationSettings(n_samples=40, n_snps=300, n_causal_snps=5, seed=11), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(BEFORE_EXTERNAL_COHORTS)  # no external folder
+    for name, md5 in BEFORE_EXTERNAL_COHORTS.items():
+        assert hashlib.md5((tmp_path / name).read_bytes()).hexdigest() == md5, name
+
+
+def test_a_clinical_variable_constant_in_a_small_cohort_adds_nothing():
+    rng = np.random.default_rng(0)
+    clinical = simulate_clinical(50, rng).assign(BPMEDS=0.0)  # nobody treated, as often in 20 to 60 samples
+    model = fit_outcome_model(clinical, np.empty((50, 0), dtype=np.float32), SimulationSettings(), rng)
+    assert np.isfinite(model.clinical_part(clinical)).all() and np.isfinite(model.baseline)

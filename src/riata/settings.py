@@ -207,6 +207,23 @@ class SimulationSettings(Settings):
     bad_variant_share: float = setting(0.005, "Share of SNPs with one call in ten missing (for call-rate QC).",
                                        minimum=0, maximum=1)  # fmt: skip
     seed: int = setting(1, "Random seed of the simulation; the same seed gives the same cohort.")
+    external_samples: int = setting(
+        0, "cohort: samples of each of two external validation cohorts from the same population (simulated in the "
+        "same ancestry as the main cohort, with the same causal SNPs, effects and outcome model), written to "
+        "external/ and external_shifted/ beside the main cohort; external_shifted has an older case mix (8 years "
+        "older on average, systolic pressure 6 mmHg higher beyond what age brings) and so more cases. Their "
+        "genotype files need harmonising (swapped alleles, another variant order, missing variants; "
+        "harmonisation.tsv says which). 0: none, and the main cohort is the same as without this setting; more "
+        "than 0 changes the main cohort too, as its samples then share the ancestry simulation.", minimum=0,
+    )  # fmt: skip
+    external_swap_share: float = setting(
+        0.33, "Share of the external cohorts' variants written with A1 and A2 swapped (genotype codes flipped to "
+        "match, so the genotypes are the same).", minimum=0, maximum=1,
+    )  # fmt: skip
+    external_missing_share: float = setting(
+        0.02, "Share of the main cohort's variants left out of the external cohorts' genotype files.", minimum=0,
+        below=1,
+    )  # fmt: skip
 
     def combination_checks(self) -> list[tuple[bool, str]]:
         return [

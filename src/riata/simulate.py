@@ -10,12 +10,20 @@ ratios of a Weibull proportional-hazards model: the time to CHD is censored at t
 and by an exponential loss to follow-up, giving TIMECHD (years) and the event indicator CHD.
 ``truth.tsv`` records every variable's role and effect, and ``liability.tsv`` each sample's genetic
 part of the linear predictor (what an oracle would know).
+
+External validation cohorts (``external_samples``) come from the same ancestry simulation, causal SNPs
+and outcome model (standardised with the main cohort's means and SDs, with its baseline risk), one with
+the main cohort's case mix and one older (:data:`EXTERNAL_COHORTS`). Their genotype files test
+harmonisation: some variants have A1 and A2 swapped, the variant order is shuffled across chromosomes
+(plink2 reads such a .bim only through ``--make-pgen --sort-vars``) and some variants are left out, as
+each folder's ``harmonisation.tsv`` records.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import msprime
@@ -76,6 +84,23 @@ MISSING_SHARES = {
 
 
 @dataclass(frozen=True)
+class ExternalCohort:
+    """An external cohort: its folder, its sample id prefix and how its case mix differs from the main cohort's."""
+
+    folder: str
+    id_prefix: str
+    age_shift: float = 0.0  # years added to every age (and to its range)
+    sysbp_shift: float = 0.0  # mmHg added to systolic pressure beyond what age brings (diastolic pressure follows)
+
+
+EXTERNAL_COHORTS = (
+    ExternalCohort("external", "ext"),
+    ExternalCohort("external_shifted", "shift", age_shift=8.0, sysbp_shift=6.0),
+)
+COHORT_FILES = ("clinical.tsv", "liability.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam")
+
+
+@dataclass(frozen=True)
 class SimulatedChromosome:
     """One chromosome's tree sequence restricted to the SNPs kept, and those SNPs' .bim rows."""
 
@@ -102,29 +127,35 @@ def common_site_density(settings: SimulationSettings, rng: np.random.Generator, 
     deme), so the chromosome lengths are set from this measurement rather than from a formula.
     """
     pilot = _mutated_segment(settings, pilot_length, rng)
-    return max(len(_common_single_mutation_sites(pilot, settings.min_maf)), 1) / pilot_length
+    return max(len(_common_single_mutation_sites(pilot, settings)), 1) / pilot_length
 
 
-def _demography(settings: SimulationSettings) -> tuple[msprime.Demography, dict[str, int]]:
-    """An island model of ``n_demes`` demes, samples split as evenly as possible."""
+def _demography(settings: SimulationSettings) -> tuple[msprime.Demography, list[msprime.SampleSet]]:
+    """An island model of ``n_demes`` demes; the main cohort's samples, then each external cohort's, split
+    over the demes as evenly as possible (so individual i of the tree sequence is the main cohort's i-th)."""
     sizes = [settings.population_size] * settings.n_demes
     demography = msprime.Demography.island_model(sizes, migration_rate=settings.migration_rate)
-    per_deme = np.full(settings.n_demes, settings.n_samples // settings.n_demes)
-    per_deme[: settings.n_samples % settings.n_demes] += 1
-    samples = {population.name: int(n) for population, n in zip(demography.populations, per_deme, strict=True)}
-    return demography, samples
+    n_external = len(EXTERNAL_COHORTS) if settings.external_samples else 0
+    sample_sets = []
+    for n_cohort in [settings.n_samples] + [settings.external_samples] * n_external:
+        per_deme = np.full(settings.n_demes, n_cohort // settings.n_demes)
+        per_deme[: n_cohort % settings.n_demes] += 1
+        sample_sets += [msprime.SampleSet(int(n), population=population.name)
+                        for population, n in zip(demography.populations, per_deme, strict=True) if n]  # fmt: skip
+    return demography, sample_sets
 
 
-def _common_single_mutation_sites(tree_sequence: tskit.TreeSequence, min_maf: float) -> np.ndarray:
-    """Ids of sites with exactly one mutation (so biallelic) and minor allele frequency >= min_maf."""
-    n_haplotypes = tree_sequence.num_samples
+def _common_single_mutation_sites(tree_sequence: tskit.TreeSequence, settings: SimulationSettings) -> np.ndarray:
+    """Ids of sites with exactly one mutation (so biallelic) and minor allele frequency >= min_maf in the
+    main cohort (the first 2 x n_samples sample nodes; external cohorts' samples follow them)."""
+    main = tree_sequence.samples()[: 2 * settings.n_samples]
     keep = []
-    for tree in tree_sequence.trees():
+    for tree in tree_sequence.trees(tracked_samples=main):
         for site in tree.sites():
             if len(site.mutations) != 1:
                 continue
-            frequency = tree.num_samples(site.mutations[0].node) / n_haplotypes
-            if min(frequency, 1 - frequency) >= min_maf:
+            frequency = tree.num_tracked_samples(site.mutations[0].node) / len(main)
+            if min(frequency, 1 - frequency) >= settings.min_maf:
                 keep.append(site.id)
     return np.asarray(keep, dtype=np.int64)
 
@@ -139,10 +170,10 @@ def simulate_chromosome(
     sequence_length = float(np.ceil(1.15 * n_snps / density)) + 1000
     for _attempt in range(6):
         mutated = _mutated_segment(settings, sequence_length, rng)
-        common = _common_single_mutation_sites(mutated, settings.min_maf)
+        common = _common_single_mutation_sites(mutated, settings)
         if len(common) >= n_snps:
             break
-        sequence_length *= 1.5
+        sequence_length = float(np.ceil(1.5 * sequence_length))  # msprime's discrete genome needs whole bases
     else:
         raise RiataError(f"simulate: could not reach {n_snps} common SNPs on chromosome {chromosome}")
     kept = np.sort(rng.choice(common, size=n_snps, replace=False))
@@ -173,13 +204,19 @@ def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, low: flo
     return np.clip(rng.normal(mean, sd, size), low, high)
 
 
-def simulate_clinical(n_samples: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Clinical covariates with Framingham-like marginals and correlations, before missingness."""
+def simulate_clinical(
+    n_samples: int, rng: np.random.Generator, age_shift: float = 0.0, sysbp_shift: float = 0.0
+) -> pd.DataFrame:
+    """Clinical covariates with Framingham-like marginals and correlations, before missingness.
+
+    ``age_shift`` (years) moves the age distribution and its range, and with it what depends on age;
+    ``sysbp_shift`` (mmHg) adds to systolic pressure beyond that (a shifted case mix).
+    """
     n = n_samples
     male = rng.random(n) < 0.44
-    age = np.round(_truncated_normal(rng, 50, 8.6, 32, 70, n))
+    age = np.round(_truncated_normal(rng, 50 + age_shift, 8.6, 32 + age_shift, 70 + age_shift, n))
     z_age = (age - 50) / 8.6
-    z_sys = 0.40 * z_age + 0.20 * male + np.sqrt(1 - 0.40**2) * rng.normal(size=n)
+    z_sys = 0.40 * z_age + 0.20 * male + np.sqrt(1 - 0.40**2) * rng.normal(size=n) + sysbp_shift / 22
     sysbp = np.round(np.clip(132 + 22 * z_sys, 84, 295), 1)
     diabp = np.round(np.clip(83 + 12 * (0.78 * z_sys + 0.63 * rng.normal(size=n)), 48, 143), 1)
     bmi = np.round(np.clip(25.8 + 4.1 * (0.33 * z_sys + 0.94 * rng.normal(size=n)), 15.5, 57), 2)
@@ -219,38 +256,80 @@ def simulate_clinical(n_samples: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _clinical_predictor(clinical: pd.DataFrame) -> np.ndarray:
-    """Clinical part of the linear predictor: sum of effect x standardized variable, shape (samples,)."""
+@dataclass(frozen=True)
+class OutcomeModel:
+    """The main cohort's outcome model, applied unchanged to its external cohorts.
+
+    Variables are standardised with the main cohort's means and SDs (so a shifted case mix moves the
+    linear predictor), and ``baseline`` (logistic intercept, or log Weibull scale for survival) is the
+    one that gives the main cohort its prevalence.
+    """
+
+    clinical_scales: dict[str, tuple[float, float]]  # causal clinical variable -> its (mean, SD)
+    snp_means: np.ndarray  # (causal SNPs,) dosage means
+    snp_sds: np.ndarray  # (causal SNPs,) dosage SDs
+    snp_draws: np.ndarray  # (causal SNPs,) effects per SD before scaling
+    snp_scale: float  # gives the genetic part its share of the variance (0: no genetic part)
+    baseline: float = 0.0
+
+    @property
+    def snp_effects(self) -> np.ndarray:
+        """Log-odds (survival: log hazard ratio) per SD of each causal SNP, shape (causal SNPs,)."""
+        return self.snp_draws * self.snp_scale
+
+    def clinical_part(self, clinical: pd.DataFrame) -> np.ndarray:
+        """Sum of effect x standardised clinical variable, shape (samples,)."""
+        return _clinical_predictor(clinical, self.clinical_scales)
+
+    def genetic_part(self, causal_dosages: np.ndarray) -> np.ndarray:
+        """Polygenic part from ``causal_dosages`` (samples x causal SNPs, no missing), shape (samples,)."""
+        if self.snp_scale == 0:
+            return np.zeros(len(causal_dosages))
+        return (causal_dosages - self.snp_means) / self.snp_sds @ self.snp_draws * self.snp_scale
+
+
+def _clinical_scales(clinical: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Each causal clinical variable's (mean, SD) in ``clinical``; SD 1 for a constant one (in a small cohort
+    nobody may take BPMEDS), which then adds nothing."""
+    columns = {v: clinical[v].to_numpy(dtype=float) for v, effect in CLINICAL_EFFECTS.items() if effect != 0.0}
+    return {variable: (values.mean(), values.std() or 1.0) for variable, values in columns.items()}
+
+
+def _clinical_predictor(clinical: pd.DataFrame, scales: dict[str, tuple[float, float]] | None = None) -> np.ndarray:
+    """Clinical part of the linear predictor, shape (samples,): sum of effect x variable standardised with
+    ``scales`` (variable -> (mean, SD); by default the table's own)."""
     predictor = np.zeros(len(clinical))
-    for variable, effect in CLINICAL_EFFECTS.items():
-        if effect == 0.0:
-            continue
-        values = clinical[variable].to_numpy(dtype=float)
-        predictor += effect * (values - values.mean()) / values.std()
+    for variable, (mean, sd) in (_clinical_scales(clinical) if scales is None else scales).items():
+        predictor += CLINICAL_EFFECTS[variable] * (clinical[variable].to_numpy(dtype=float) - mean) / sd
     return predictor
 
 
-def _polygenic_predictor(
-    causal_dosages: np.ndarray, clinical_variance: float, settings: SimulationSettings, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Genetic part of the linear predictor and the per-SD effect of each causal SNP.
+def fit_outcome_model(
+    clinical: pd.DataFrame, causal_dosages: np.ndarray, settings: SimulationSettings, rng: np.random.Generator
+) -> OutcomeModel:
+    """The outcome model of the main cohort (``causal_dosages``: samples x causal SNPs, no missing).
 
-    ``causal_dosages`` has shape (samples, causal SNPs). Effects per SD are normal (``snp_effects``
-    normal) or one size with random signs (equal), then scaled so that the genetic part's variance is
-    ``genetic_share`` of the clinical + genetic variance.
+    Effects per SD of the causal SNPs are normal (``snp_effects`` normal) or one size with random signs
+    (equal), then scaled so that the genetic part's variance is ``genetic_share`` of the clinical +
+    genetic variance; the baseline gives the expected ``prevalence``.
     """
-    genetic_share = settings.genetic_share
-    if causal_dosages.shape[1] == 0 or genetic_share == 0:
-        return np.zeros(causal_dosages.shape[0]), np.zeros(causal_dosages.shape[1])
-    standardized = (causal_dosages - causal_dosages.mean(axis=0)) / causal_dosages.std(axis=0)
-    if settings.snp_effects == "normal":
-        effects = rng.normal(size=causal_dosages.shape[1])
-    else:
-        effects = rng.choice([-1.0, 1.0], size=causal_dosages.shape[1])
-    score = standardized @ effects
-    target_variance = genetic_share / (1 - genetic_share) * clinical_variance
-    scale = np.sqrt(target_variance / score.var())
-    return score * scale, effects * scale
+    scales = _clinical_scales(clinical)
+    clinical_part = _clinical_predictor(clinical, scales)
+    means, sds, n_causal = causal_dosages.mean(axis=0), causal_dosages.std(axis=0), causal_dosages.shape[1]
+    draws, scale = np.zeros(n_causal), 0.0
+    if n_causal and settings.genetic_share:
+        if settings.snp_effects == "normal":
+            draws = rng.normal(size=n_causal)
+        else:
+            draws = rng.choice([-1.0, 1.0], size=n_causal)
+        score = (causal_dosages - means) / sds @ draws
+        target_variance = settings.genetic_share / (1 - settings.genetic_share) * clinical_part.var()
+        scale = float(np.sqrt(target_variance / score.var()))
+    model = OutcomeModel(scales, means, sds, draws, scale)
+    predictor = clinical_part + model.genetic_part(causal_dosages)
+    if settings.outcome_type == "survival":
+        return replace(model, baseline=weibull_log_scale(predictor, settings))
+    return replace(model, baseline=intercept_for_prevalence(predictor, settings.prevalence))
 
 
 def intercept_for_prevalence(predictor: np.ndarray, prevalence: float) -> float:
@@ -258,17 +337,24 @@ def intercept_for_prevalence(predictor: np.ndarray, prevalence: float) -> float:
     return brentq(lambda b: expit(b + predictor).mean() - prevalence, -50, 50)
 
 
-def survival_outcome(predictor: np.ndarray, settings: SimulationSettings,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Follow-up time (years) and event (1 CHD, 0 censored) of each sample.
+def weibull_log_scale(predictor: np.ndarray, settings: SimulationSettings) -> float:
+    """Log Weibull scale such that the expected share with CHD by the end of follow-up is ``settings.prevalence``."""
+    relative = np.exp(predictor)
+    return brentq(lambda s: np.mean(1 - np.exp(-np.exp(s) * settings.follow_up**WEIBULL_SHAPE * relative))
+                  - settings.prevalence, -60, 60)  # fmt: skip
+
+
+def survival_outcome(predictor: np.ndarray, settings: SimulationSettings, rng: np.random.Generator,
+                     log_scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Follow-up time (years) and event (1 CHD, 0 censored) of each sample, each of shape (samples,).
 
     The hazard of CHD is scale x shape x t^(shape - 1) x exp(predictor) (Weibull, :data:`WEIBULL_SHAPE`),
-    its scale chosen so that the expected share with CHD by the end of follow-up is ``settings.prevalence``;
+    its log scale ``log_scale`` or, when None, :func:`weibull_log_scale`'s for ``settings.prevalence``;
     follow-up ends at ``settings.follow_up`` years or earlier by loss to follow-up (exponential).
     """
     relative = np.exp(predictor)
-    log_scale = brentq(lambda s: np.mean(1 - np.exp(-np.exp(s) * settings.follow_up**WEIBULL_SHAPE * relative))
-                       - settings.prevalence, -60, 60)  # fmt: skip
+    if log_scale is None:
+        log_scale = weibull_log_scale(predictor, settings)
     to_chd = (rng.exponential(size=len(predictor)) / (np.exp(log_scale) * relative)) ** (1 / WEIBULL_SHAPE)
     lost = rng.exponential(1 / settings.loss_to_follow_up, len(predictor)) if settings.loss_to_follow_up else np.inf
     censored_at = np.minimum(lost, settings.follow_up)
@@ -320,7 +406,7 @@ def simulate_line(n_samples: int, rng: np.random.Generator) -> tuple[pd.DataFram
 
 def simulate(settings: SimulationSettings, out_dir: str | Path) -> None:
     """Write the simulated data of ``settings.kind`` into ``out_dir``: clinical.tsv and truth.tsv, and
-    for a cohort genotypes.bed/.bim/.fam."""
+    for a cohort genotypes.bed/.bim/.fam and more (:func:`simulate_cohort`)."""
     if settings.kind == "cohort":
         simulate_cohort(settings, out_dir)
         return
@@ -334,7 +420,8 @@ def simulate(settings: SimulationSettings, out_dir: str | Path) -> None:
 
 
 def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
-    """Write clinical.tsv, genotypes.bed/.bim/.fam, truth.tsv and liability.tsv into ``out_dir``."""
+    """Write clinical.tsv, genotypes.bed/.bim/.fam, truth.tsv and liability.tsv into ``out_dir``, and with
+    ``external_samples`` each external cohort's :data:`COHORT_FILES` and harmonisation.tsv into its folder there."""
     out_dir = Path(out_dir)
     rng = np.random.default_rng(settings.seed)
     chromosomes = _simulate_chromosomes(settings, rng)
@@ -342,42 +429,43 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
     sample_ids = [f"S{i + 1:05d}" for i in range(settings.n_samples)]
     causal = np.sort(rng.choice(len(variants), size=settings.n_causal_snps, replace=False))
     clinical = simulate_clinical(settings.n_samples, rng)
-    samples = pd.DataFrame({"fid": sample_ids, "iid": sample_ids, "sex": clinical["SEX"].to_numpy()})
     bad_variants = rng.random(len(variants)) < settings.bad_variant_share
     missing_rates = np.where(bad_variants, 0.10, settings.genotype_missing_rate)
-    names = ("clinical.tsv", "truth.tsv", "liability.tsv", "genotypes.bed", "genotypes.bim", "genotypes.fam")
-    with atomic_outputs([out_dir / name for name in names]) as (
-        clinical_tmp,
-        truth_tmp,
-        liability_tmp,
-        *genotype_files,
-    ):
-        causal_dosages = _write_genotypes(genotype_files, chromosomes, samples, variants, causal, missing_rates, rng)
-        clinical_part = _clinical_predictor(clinical)
-        genetic_part, snp_effects = _polygenic_predictor(causal_dosages, clinical_part.var(), settings, rng)
-        predictor = clinical_part + genetic_part
-        if settings.outcome_type == "survival":
-            time, outcome = survival_outcome(predictor, settings, rng)
-        else:
-            intercept = intercept_for_prevalence(predictor, settings.prevalence)
-            outcome = (rng.random(settings.n_samples) < expit(intercept + predictor)).astype(int)
-        table = _inject_missing(clinical, rng)
-        if settings.outcome_type == "survival":
-            table.insert(0, TIME, time.round(3))
-        table.insert(0, OUTCOME, outcome)
-        table.insert(0, ID_COLUMN, sample_ids)
-        table.to_csv(clinical_tmp, sep="\t", index=False)
-        truth = cohort_truth(variants["snp"].to_numpy()[causal], snp_effects)
-        truth.to_csv(truth_tmp, sep="\t", index=False, float_format="%.6g")
-        liability = pd.DataFrame({ID_COLUMN: sample_ids, "genetic_liability": genetic_part})
-        liability.to_csv(liability_tmp, sep="\t", index=False, float_format="%.6g")
-    # The latent scale's noise: logistic for a binary outcome, extreme-value (log of an exponential) for survival.
-    noise = np.pi**2 / 6 if settings.outcome_type == "survival" else np.pi**2 / 3
-    liability_share = genetic_part.var() / (predictor.var() + noise)
-    log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %d %s (%.1f%%); the causal SNPs carry "
-             "%.1f%% of the latent liability", settings.n_samples, len(variants), settings.n_chromosomes,
-             settings.n_demes, outcome.sum(), "events" if settings.outcome_type == "survival" else "cases",
-             100 * outcome.mean(), 100 * liability_share)  # fmt: skip
+    externals = EXTERNAL_COHORTS if settings.external_samples else ()
+    paths = [out_dir / name for name in (*COHORT_FILES, "truth.tsv")]
+    paths += [out_dir / cohort.folder / name for cohort in externals for name in (*COHORT_FILES, "harmonisation.tsv")]
+    with atomic_outputs(paths) as temporaries:
+        causal_dosages = np.empty((settings.n_samples, len(causal)), dtype=np.float32)
+        external_dosages = np.empty((len(variants), len(externals) * settings.external_samples), dtype=np.int8)
+        rows = _main_cohort_dosages(chromosomes, causal, causal_dosages, external_dosages)
+        _write_genotypes(temporaries[2:5], _plink_samples(sample_ids, clinical), variants, rows, missing_rates, rng)
+        model = fit_outcome_model(clinical, causal_dosages, settings, rng)
+        parts = model.clinical_part(clinical), model.genetic_part(causal_dosages)
+        outcome = _write_tables(temporaries[:2], sample_ids, clinical, parts, model.baseline, settings, rng)
+        truth = cohort_truth(variants["snp"].to_numpy()[causal], model.snp_effects)
+        truth.to_csv(temporaries[5], sep="\t", index=False, float_format="%.6g")
+        # The latent scale's noise: logistic for a binary outcome, extreme-value (log of an exponential) for survival.
+        noise = np.pi**2 / 6 if settings.outcome_type == "survival" else np.pi**2 / 3
+        liability_share = parts[1].var() / ((parts[0] + parts[1]).var() + noise)
+        log.info("simulated %d samples x %d SNPs on %d chromosome(s), %d deme(s); %s; the causal SNPs carry %.1f%% of "
+                 "the latent liability", settings.n_samples, len(variants), settings.n_chromosomes, settings.n_demes,
+                 _outcome_summary(outcome, settings), 100 * liability_share)  # fmt: skip
+        for index, cohort in enumerate(externals):
+            columns = slice(index * settings.external_samples, (index + 1) * settings.external_samples)
+            files = temporaries[6 + 6 * index : 12 + 6 * index]
+            _write_external_cohort(files, cohort, external_dosages[:, columns], variants, causal, missing_rates, model,
+                                   settings, rng)  # fmt: skip
+
+
+def _outcome_summary(outcome: np.ndarray, settings: SimulationSettings) -> str:
+    """'150 cases (25.0%)' ('events' for survival) from the outcome, shape (samples,)."""
+    kind = "events" if settings.outcome_type == "survival" else "cases"
+    return f"{outcome.sum()} {kind} ({100 * outcome.mean():.1f}%)"
+
+
+def _plink_samples(sample_ids: list[str], clinical: pd.DataFrame) -> pd.DataFrame:
+    """The .fam's samples: family and individual id both the sample id, sex from the clinical table."""
+    return pd.DataFrame({"fid": sample_ids, "iid": sample_ids, "sex": clinical["SEX"].to_numpy()})
 
 
 def _simulate_chromosomes(settings: SimulationSettings, rng: np.random.Generator) -> list[SimulatedChromosome]:
@@ -389,20 +477,91 @@ def _simulate_chromosomes(settings: SimulationSettings, rng: np.random.Generator
     return [simulate_chromosome(settings, index + 1, int(n), density, rng) for index, n in described]
 
 
-def _write_genotypes(paths, chromosomes, samples, variants, causal, missing_rates, rng) -> np.ndarray:
-    """Write the .bed/.bim/.fam (``paths``) variant by variant, each call missing with its variant's
-    ``missing_rates``; returns the dosages of the ``causal`` variants (samples x causal SNPs, no missing)."""
-    causal_dosages = np.empty((len(samples), len(causal)), dtype=np.float32)
+def _main_cohort_dosages(
+    chromosomes: list[SimulatedChromosome], causal: np.ndarray, causal_dosages: np.ndarray, external_dosages: np.ndarray
+) -> Iterator[np.ndarray]:
+    """Each variant's main-cohort dosages, shape (samples,), in .bim order. On the way fills ``causal_dosages``
+    (samples x causal SNPs) and ``external_dosages`` (variants x external samples: the individuals after the
+    main cohort's), both without missing calls."""
+    n_samples = len(causal_dosages)
     causal_slot = {int(index): slot for slot, index in enumerate(causal)}
+    all_variants = (v for c in chromosomes for v in c.tree_sequence.variants())
+    for index, variant in enumerate(all_variants):
+        dosages = diploid_dosages(variant)
+        if index in causal_slot:
+            causal_dosages[:, causal_slot[index]] = dosages[:n_samples]
+        external_dosages[index] = dosages[n_samples:]
+        yield dosages[:n_samples]
+
+
+def _write_genotypes(paths, samples, variants, dosages, missing_rates, rng) -> None:
+    """Write the .bed/.bim/.fam (``paths``) from ``dosages``, one float32 array (samples,) per row of
+    ``variants`` counting its a1 allele; each call is missing with its variant's ``missing_rates``."""
     with write_plink(*paths, samples, variants) as writer:
-        all_variants = (v for c in chromosomes for v in c.tree_sequence.variants())
-        for index, variant in progress(enumerate(all_variants), total=len(variants), description="writing SNPs"):
-            dosages = diploid_dosages(variant)
-            if index in causal_slot:
-                causal_dosages[:, causal_slot[index]] = dosages
-            dosages[rng.random(len(samples)) < missing_rates[index]] = np.nan
-            writer.write(dosages)
-    return causal_dosages
+        for index, row in progress(enumerate(dosages), total=len(variants), description="writing SNPs"):
+            row[rng.random(len(samples)) < missing_rates[index]] = np.nan
+            writer.write(row)
+
+
+def _write_tables(paths, sample_ids, clinical, parts, baseline, settings, rng) -> np.ndarray:
+    """Draw the outcome from the linear predictor's ``parts`` (clinical, genetic; each (samples,)) and
+    ``baseline``, and write clinical.tsv (with missing values) and liability.tsv (``paths``).
+    Returns the outcome, shape (samples,)."""
+    predictor = parts[0] + parts[1]
+    if settings.outcome_type == "survival":
+        time, outcome = survival_outcome(predictor, settings, rng, log_scale=baseline)
+    else:
+        outcome = (rng.random(len(predictor)) < expit(baseline + predictor)).astype(int)
+    table = _inject_missing(clinical, rng)
+    if settings.outcome_type == "survival":
+        table.insert(0, TIME, time.round(3))
+    table.insert(0, OUTCOME, outcome)
+    table.insert(0, ID_COLUMN, sample_ids)
+    table.to_csv(paths[0], sep="\t", index=False)
+    liability = pd.DataFrame({ID_COLUMN: sample_ids, "genetic_liability": parts[1]})
+    liability.to_csv(paths[1], sep="\t", index=False, float_format="%.6g")
+    return outcome
+
+
+def _write_external_cohort(paths, cohort, dosages, variants, causal, missing_rates, model, settings, rng) -> None:
+    """Write one external cohort (``paths``: :data:`COHORT_FILES`, harmonisation.tsv) from ``dosages`` (variants x
+    its samples, int8, in the main cohort's variant order and alleles): clinical values from its case mix, the
+    outcome from the main cohort's ``model``, and genotype files to harmonise (:func:`_harmonisation`)."""
+    sample_ids = [f"{cohort.id_prefix}{i + 1:05d}" for i in range(dosages.shape[1])]
+    clinical = simulate_clinical(len(sample_ids), rng, cohort.age_shift, cohort.sysbp_shift)
+    harmonisation, order = _harmonisation(variants, settings, rng)
+    swapped = harmonisation["swapped"].to_numpy()[order]
+    written = variants.iloc[order].reset_index(drop=True)
+    written.loc[swapped, ["a1", "a2"]] = written.loc[swapped, ["a2", "a1"]].to_numpy()
+    oriented = (dosages[index].astype(np.float32) for index in order)
+    rows = (2 - row if flip else row for row, flip in zip(oriented, swapped, strict=True))
+    _write_genotypes(paths[2:5], _plink_samples(sample_ids, clinical), written, rows, missing_rates[order], rng)
+    parts = model.clinical_part(clinical), model.genetic_part(dosages[causal].T.astype(np.float32))
+    outcome = _write_tables(paths[:2], sample_ids, clinical, parts, model.baseline, settings, rng)
+    harmonisation.to_csv(paths[5], sep="\t", index=False)
+    log.info("simulated the external cohort %s: %d samples, %d of %d SNPs written (%d with swapped alleles); %s",
+             cohort.folder, len(sample_ids), len(order), len(variants), swapped.sum(),
+             _outcome_summary(outcome, settings))  # fmt: skip
+
+
+def _harmonisation(
+    variants: pd.DataFrame, settings: SimulationSettings, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Which variants an external cohort leaves out (``external_missing_share`` of them, at least one kept)
+    and which of the rest it writes with swapped alleles (``external_swap_share``), in a shuffled order.
+
+    Returns harmonisation.tsv's table (snp, swapped, missing; a row per main-cohort variant, in its order)
+    and the main-cohort indices of the written variants in file order, shape (written variants,).
+    """
+    n_variants = len(variants)
+    missing = np.zeros(n_variants, dtype=bool)
+    n_missing = min(round(settings.external_missing_share * n_variants), n_variants - 1)
+    missing[rng.choice(n_variants, size=n_missing, replace=False)] = True
+    present = np.flatnonzero(~missing)
+    swapped = np.zeros(n_variants, dtype=bool)
+    swapped[rng.choice(present, size=round(settings.external_swap_share * len(present)), replace=False)] = True
+    table = pd.DataFrame({"snp": variants["snp"].to_numpy(), "swapped": swapped, "missing": missing})
+    return table, rng.permutation(present)
 
 
 def cohort_truth(causal_snps: np.ndarray, snp_effects: np.ndarray) -> pd.DataFrame:

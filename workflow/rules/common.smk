@@ -101,7 +101,8 @@ def conversion_inputs():
 
 
 def simulated_outputs():
-    """Files `riata simulate` writes: a cohort has genotypes, the tabular demos only a table."""
+    """Files `riata simulate` writes: a cohort has genotypes (and, with simulate.external_samples, two external
+    cohorts in external/ and external_shifted/), the tabular demos only a table."""
     outputs = {
         "clinical": f"{RESULTS}/simulated/clinical.tsv",
         "truth": f"{RESULTS}/simulated/truth.tsv",
@@ -111,6 +112,19 @@ def simulated_outputs():
             f"{RESULTS}/simulated/genotypes", ".bed", ".bim", ".fam"
         )
         outputs["liability"] = f"{RESULTS}/simulated/liability.tsv"
+    if SIMULATION_KIND == "cohort" and config["simulate"]["external_samples"] > 0:
+        outputs["external"] = expand(
+            f"{RESULTS}/simulated/{{folder}}/{{name}}",
+            folder=["external", "external_shifted"],
+            name=[
+                "clinical.tsv",
+                "liability.tsv",
+                "harmonisation.tsv",
+                "genotypes.bed",
+                "genotypes.bim",
+                "genotypes.fam",
+            ],
+        )
     return outputs
 
 

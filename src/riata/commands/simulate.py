@@ -11,7 +11,10 @@ CONFIG_OPTIONS = (SIMULATION,)
 
 
 def register_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="folder for clinical.tsv, truth.tsv and genotypes.*")
+    parser.add_argument(
+        "--out", required=True, help="folder for clinical.tsv, truth.tsv and genotypes.* (and the external cohorts' "
+        "folders external/ and external_shifted/ with --external-samples)",
+    )  # fmt: skip
 
 
 def run(arguments: argparse.Namespace) -> None:
