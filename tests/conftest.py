@@ -64,7 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 TINY_CONFIG = {
     "cohort": "tiny",
-    "simulate": {"enabled": True, "n_samples": 240, "n_snps": 2000, "n_demes": 2, "n_causal_snps": 10, "seed": 2},
+    "simulate": {"enabled": True, "n_samples": 240, "n_snps": 2000, "n_demes": 2, "n_causal_snps": 10, "seed": 2,
+                 "external_samples": 80},
     "clinical": {
         "id_column": "sample_id",
         "outcome": "CHD",
@@ -78,6 +79,7 @@ TINY_CONFIG = {
 SMALL_CONFIG = {
     **TINY_CONFIG,
     "cohort": "small",
+    "simulate": {**TINY_CONFIG["simulate"], "external_samples": 0},
     "training": {**TINY_CONFIG["training"], "feature_sets": ["clinical_genetic"], "penalties": ["none", "group_lasso"]},
 }  # fmt: skip
 

@@ -177,6 +177,14 @@ def test_bundles_score_new_files_of_the_test_samples_as_the_workflow_did(tiny_ru
     moved = run_predict(bundle, tmp_path, tmp_path / "moved")
     assert moved.returncode == 2 and "ERROR: " in moved.stderr and "none of the model's" in moved.stderr
     assert not (tmp_path / "predictions.tsv").exists()
+    # The simulated external cohorts (harmonisation needed: shuffled, a third swapped, 2% missing) are validated.
+    for cohort in ("external", "external_shifted"):
+        performance = pd.read_csv(results / "validation" / cohort / "performance.tsv", sep="\t")
+        assert len(performance) == 15 and (performance["n"] == 80).all()
+        assert performance[["auroc", "auroc_low", "auroc_high"]].apply(lambda c: c.between(0, 1)).all().all()
+        assert np.allclose(performance["auroc_drop"], performance["internal_auroc"] - performance["auroc"])
+        genetic = performance["feature_set"] != "clinical"
+        assert performance.loc[genetic, "missing_variant_share"].between(0.015, 0.1).all()
     # A clinical-only model needs no genotypes.
     clinical = results / "bundles" / "clinical" / "l1"
     assert not (clinical / "variants.parquet").exists()

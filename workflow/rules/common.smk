@@ -246,19 +246,35 @@ def model_folders_of_input(wildcards, input):
 
 
 def qc_option(wildcards, input):
-    return f"--qc {shlex.quote(os.path.dirname(input.qc[0]))}" if "qc" in input.keys() else ""
+    return (
+        f"--qc {shlex.quote(os.path.dirname(input.qc[0]))}"
+        if "qc" in input.keys()
+        else ""
+    )
 
 
-# External validation cohorts (config section validation): name -> clinical table and genotype prefix.
+# External validation cohorts: name -> clinical table and genotype prefix, from the config section validation
+# and, for a simulated cohort with simulate.external_samples, its two simulated external cohorts.
 VALIDATION_COHORTS = {
     name: {
         "clinical": clinical,
-        "genotypes": (config["validation"]["genotypes"] or [None] * len(config["validation"]["names"]))[k],
+        "genotypes": (
+            config["validation"]["genotypes"]
+            or [None] * len(config["validation"]["names"])
+        )[k],
     }
     for k, (name, clinical) in enumerate(
         zip(config["validation"]["names"], config["validation"]["clinical"])
     )
 }
+if SIMULATED and SIMULATION_KIND == "cohort" and config["simulate"]["external_samples"]:
+    VALIDATION_COHORTS |= {
+        name: {
+            "clinical": f"{RESULTS}/simulated/{name}/clinical.tsv",
+            "genotypes": f"{RESULTS}/simulated/{name}/genotypes",
+        }
+        for name in ("external", "external_shifted")
+    }
 
 
 def validation_inputs(wildcards):
@@ -272,7 +288,9 @@ def validation_inputs(wildcards):
         if with_genotypes or set(FEATURE_SET_SOURCES[fs]) == {"clinical"}
     ]
     inputs = {
-        "bundles": [f"{RESULTS}/bundles/{fs}/{p}" for fs in feature_sets for p in PENALTIES],
+        "bundles": [
+            f"{RESULTS}/bundles/{fs}/{p}" for fs in feature_sets for p in PENALTIES
+        ],
         "comparison": f"{RESULTS}/comparison.tsv",
         "clinical": cohort["clinical"],
     }
