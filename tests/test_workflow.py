@@ -158,7 +158,8 @@ def test_bundles_score_new_files_of_the_test_samples_as_the_workflow_did(tiny_ru
         assert found.index.equals(expected.index) and np.abs(found - expected).max() < 2e-6
         # Shuffled, a third swapped, 2% missing: measured |difference| up to 5e-3 (the missing SNPs' mean).
         found, log = predict(bundle, tmp_path, perturbed, "--ambiguous", "labels")
-        assert re.search(r"with swapped alleles.*\(1\.9%\) missing, filled with the training mean", log), log
+        share = re.search(r"with swapped alleles.*\((\d+\.\d)%\) missing, filled with the training mean", log)
+        assert share and 1.5 <= float(share.group(1)) <= 2.5, log  # 2% of the file's variants left out
         assert np.abs(found - expected.loc[found.index]).max() < 0.01
         # The default orientation of strand-ambiguous SNPs (a third of the simulated SNPs) by frequency drops
         # those near 0.5 (3.2% of the variants here): measured |difference| up to 0.017.
