@@ -13,6 +13,7 @@ import shlex
 from types import ModuleType
 
 from riata.commands import (
+    calibration,
     check,
     compare,
     convert,
@@ -26,12 +27,11 @@ from riata.commands import (
     simulate,
     snps,
     split,
-    survival,
     train,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, survival, snps,
+    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, calibration, snps,
     heatmaps,
 )  # fmt: skip
 
