@@ -4,8 +4,6 @@ scikit-learn's calibration_curve and scipy's Wilson interval, and the decision c
 the breast cancer data set scikit-learn ships; then `riata calibration` on small model folders."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -17,6 +15,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
+from test_cli import assert_clean_error, riata
 
 from riata.calibration import (
     CLIP,
@@ -141,10 +140,6 @@ def test_net_benefit_equals_confusion_counts_and_treat_all_the_prevalence_formul
         threshold_grid(0.0, 0.5)
 
 
-def riata(*arguments):
-    return subprocess.run([sys.executable, "-m", "riata", *map(str, arguments)], capture_output=True, text=True)
-
-
 def model_folders(tmp_path, outcome: dict, n=200):
     """A features folder (preprocessing.json, columns.tsv) and two model folders (metrics.tsv, predictions.tsv)."""
     features = tmp_path / "features"
@@ -220,6 +215,4 @@ def test_riata_calibration_refuses_the_wrong_outcome_or_figure_and_writes_nothin
         outputs[1],
         *[tmp_path / word if word.endswith(".png") else word for word in figure],
     )
-    assert result.returncode == 2
-    assert [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")] == [f"ERROR: {message}"]
-    assert not any(path.exists() for path in outputs)
+    assert_clean_error(result, message, *outputs)
