@@ -64,8 +64,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 TINY_CONFIG = {
     "cohort": "tiny",
-    "simulate": {"enabled": True, "n_samples": 240, "n_snps": 2000, "n_demes": 2, "n_causal_snps": 10, "seed": 2,
-                 "external_samples": 80},
+    "simulate": {
+        "enabled": True,
+        "n_samples": 240,
+        "n_snps": 2000,
+        "n_demes": 2,
+        "n_causal_snps": 10,
+        "seed": 2,
+        "external_samples": 80,
+    },
     "clinical": {
         "id_column": "sample_id",
         "outcome": "CHD",

@@ -1,5 +1,6 @@
 """The `riata` command: every verb listed, errors as one `ERROR:` line with exit 2 and no output left."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ VERBS = [
     "train",
     "compare",
     "figures",
-    "survival",
+    "calibration",
     "snps",
     "heatmaps",
 ]
@@ -39,8 +40,8 @@ def riata(*arguments, cwd=None):
 def test_help_lists_every_verb():
     result = riata("--help")
     assert result.returncode == 0
-    for verb in VERBS:
-        assert f"    {verb} " in result.stdout
+    for verb in VERBS:  # a long verb's summary starts on the next line
+        assert re.search(rf"^    {verb}\s", result.stdout, flags=re.MULTILINE), verb
     assert [verb_of(command) for command in COMMANDS] == VERBS
 
 
@@ -83,7 +84,8 @@ def test_bed_with_a_wrong_magic_number(tiny_cohort, tmp_path):
 
 
 def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_path):
-    """split -> qc -> embed -> features -> train -> compare -> heatmaps, paths with spaces and quotes."""
+    """split -> qc -> embed -> features -> train -> compare -> heatmaps -> calibration, paths with spaces and
+    quotes."""
     work = tmp_path / "my cohort's files"
     work.mkdir()
     clinical = ["--clinical", tiny_cohort / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD"]
@@ -118,6 +120,10 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
         ).returncode
         == 0
     )
+    calibrated = riata("calibration", *models, "--features", work / "features", "--out-tsv", work / "calibration.tsv",
+                       "--out-calibration", work / "c.png", "--out-decision-curve", work / "d.png")  # fmt: skip
+    assert calibrated.returncode == 0, calibrated.stderr
+    assert len(pd.read_csv(work / "calibration.tsv", sep="\t")) == 4 * 10 and (work / "d.png").exists()
 
     comparison = pd.read_csv(work / "comparison.tsv", sep="\t")
     assert comparison[["penalty", "seed"]].values.tolist() == [
@@ -128,6 +134,8 @@ def test_whole_chain_on_a_tiny_cohort_in_a_folder_with_spaces(tiny_cohort, tmp_p
     ]
     assert (comparison["n_inputs"] == 8).all()  # 4 components + 3 numeric + favorite_color
     assert comparison["auroc"].between(0, 1).all()
+    unpenalised = comparison[comparison["penalty"] == "none"]  # a constant prediction has no calibration slope
+    assert (unpenalised["calibration_slope_low"] < unpenalised["calibration_slope_high"]).all()
     layer = pd.read_csv(layers[0], sep="\t", index_col="input")
     assert layer.index.tolist()[:5] == ["genetic_0", "genetic_1", "genetic_2", "genetic_3", "AGE"]
     assert (work / "h.png").read_bytes()[:4] == b"\x89PNG"

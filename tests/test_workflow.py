@@ -64,8 +64,17 @@ def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tiny_run):
 
     for name in ["stability.tsv", "truth_check.tsv", "snp_importance.tsv", "snp_truth.tsv"]:
         assert (results / name).stat().st_size > 0, name
-    for name in ["paths", "training", "weights_over_epochs", "stability", "manhattan"]:
+    for name in ["paths", "training", "weights_over_epochs", "stability", "manhattan", "calibration", "decision_curve"]:
         assert (results / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
+    calibration = pd.read_csv(results / "calibration.tsv", sep="\t")
+    assert len(calibration) == len(comparison) * 10 and calibration["observed_risk"].between(0, 1).all()
+    assert not (results / "figures" / "kaplan_meier.png").exists()
+    for metric in ("calibration_intercept", "calibration_slope", "brier"):
+        assert {metric, f"{metric}_low", f"{metric}_high"} <= set(comparison.columns)
+    assert comparison["brier"].between(0, 1).all() and comparison["calibration_intercept"].notna().all()
+    assert unpenalised["calibration_slope"].notna().all()  # a constant prediction (an empty first layer) has none
+    assert "calibration slope" in (results / "comparison.md").read_text()
+    assert (tmp_path / "logs" / "tiny" / "calibration.log").exists()
     assert {"auroc_low", "auroc_high", "auroc_vs_baseline", "auroc_vs_baseline_p"} <= set(comparison.columns)
     baseline = comparison[(comparison["feature_set"] == "clinical") & (comparison["penalty"] == "none")]
     assert (baseline["auroc_vs_baseline"] == 0).all()
@@ -409,6 +418,8 @@ def test_a_survival_outcome_runs_end_to_end_with_survival_metrics_and_figures(tm
     assert len(calibration) == 7 * 10 and calibration["observed_risk"].between(0, 1).all()
     for figure in ("calibration", "kaplan_meier", "heatmaps"):
         assert (results / "figures" / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (results / "figures" / "decision_curve.png").exists() and "brier" not in comparison
+    assert (tmp_path / "logs" / "case_study_survival" / "calibration.log").exists()  # `riata calibration`
     assert "Harrell's C" in (results / "comparison.md").read_text()
     # Bundles keep the Breslow baseline: a file of the test samples gets the workflow's risks at the horizon.
     fileset = test_samples_fileset(results, tmp_path, "test_samples")

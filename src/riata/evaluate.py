@@ -45,8 +45,9 @@ def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[
     """One row of metrics.tsv: the model, its test metrics with 95% bootstrap intervals, its validation
     loss and what it kept. ``targets`` holds the train, validation and test outcomes, ``result`` is a
     :class:`riata.train.SeedResult` and ``source_of`` maps each input variable to its source (clinical, or a
-    genetic one: components, polygenic score, SNPs, the oracle's liability). A survival model's metrics
-    add those that need the training samples (``reference``, a :class:`riata.survival.SurvivalReference`)."""
+    genetic one: components, polygenic score, SNPs, the oracle's liability). A binary model's metrics add its
+    calibration (:mod:`riata.calibration`); a survival model's those that need the training samples
+    (``reference``, a :class:`riata.survival.SurvivalReference`)."""
     survival = None
     if reference is not None:
         survival = (reference, reference.baseline_hazard(result.predictions["train"]))
@@ -69,10 +70,10 @@ def model_metrics(task, targets: dict[str, np.ndarray], result, source_of: dict[
 def metrics_with_intervals(task, target: np.ndarray, prediction: np.ndarray, *, seed: int, survival=None) -> dict:
     """Each test metric of ``prediction`` with its 95% bootstrap interval (``<metric>``, ``<metric>_low``,
     ``<metric>_high``), then ``test_loss``; ``survival`` as for :func:`resample_metrics`."""
-    test = task.metrics(target, prediction)
-    if survival is not None:
-        reference, baseline = survival
-        test |= {name: float(values[0]) for name, values in reference.metrics(target, prediction, baseline).items()}
+    everyone = np.arange(len(target))[None]  # one "resample": every sample once
+    test = {name: float(values[0]) for name, values in resample_metrics(task, target, prediction, everyone,
+                                                                        survival=survival).items()}  # fmt: skip
+    test |= task.metrics(target, prediction)  # the task's own metrics as scikit-learn computes them
     intervals = bootstrap_intervals(task, target, prediction, seed=seed, survival=survival)
     with_intervals = {
         column: value
@@ -119,15 +120,20 @@ def _draw_counts(indices: np.ndarray) -> np.ndarray:
 
 
 def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: np.ndarray, *,
-                     survival=None) -> dict[str, np.ndarray]:  # fmt: skip
+                     survival=None, calibration: bool = True) -> dict[str, np.ndarray]:  # fmt: skip
     """Test metrics of ``prediction`` on each bootstrap resample (rows of ``indices``), metric -> (resamples,).
 
-    ``survival`` (a :class:`riata.survival.SurvivalReference` and the model's
-    :class:`riata.survival.BaselineHazard`) adds the survival metrics that need the censoring distribution
-    and survival curves.
+    Binary outcomes add the calibration intercept, slope and Brier score unless ``calibration`` is False (their fits
+    cost ten times the other metrics); ``survival`` (a :class:`riata.survival.SurvivalReference` and the model's
+    :class:`riata.survival.BaselineHazard`) adds the survival metrics that need the censoring distribution and
+    survival curves.
     """
     if task.kind == "binary":
-        return _binary_scores(target.astype(float), prediction, _draw_counts(indices))
+        from riata.calibration import calibration_metrics
+
+        counts = _draw_counts(indices)
+        scores = _binary_scores(target.astype(float), prediction, counts)
+        return scores | calibration_metrics(target, prediction, counts=counts) if calibration else scores
     if task.kind == "survival":
         from riata.survival import concordance
 
@@ -164,8 +170,8 @@ def paired_difference(
     observed = task.metrics(target, prediction)[metric] - task.metrics(target, baseline)[metric]
     indices = np.random.default_rng(seed).integers(0, len(target), size=(resamples, len(target)))
     differences = (
-        resample_metrics(task, target, prediction, indices)[metric]
-        - resample_metrics(task, target, baseline, indices)[metric]
+        resample_metrics(task, target, prediction, indices, calibration=False)[metric]
+        - resample_metrics(task, target, baseline, indices, calibration=False)[metric]
     )
     differences = differences[np.isfinite(differences)]
     low, high = np.percentile(differences, [2.5, 97.5])

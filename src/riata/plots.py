@@ -221,9 +221,12 @@ def draw_manhattan(importance: pd.DataFrame, columns: Sequence[str], out: Sequen
     _save(figure, out)
 
 
-def draw_calibration(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float, out: Sequence[str | Path]) -> None:
-    """Calibration at the horizon: each risk group's mean predicted risk against its Kaplan-Meier observed risk
-    (95% interval), the diagonal dashed; one panel per (title, :func:`riata.survival.calibration_table`)."""
+def draw_calibration(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float | None,
+                     out: Sequence[str | Path]) -> None:  # fmt: skip
+    """Calibration: each risk group's mean predicted risk against its observed risk (95% interval), the diagonal
+    dashed; one panel per (title, calibration table). Survival (``horizon`` given): risk by the horizon against
+    Kaplan-Meier (:func:`riata.survival.calibration_table`); binary (``horizon`` None): the share of events
+    (:func:`riata.calibration.calibration_table`)."""
     figure, axes = _grid(len(panels), 3, 4.2, 4.0)
     for axis, (title, table) in zip(axes, panels, strict=False):
         top = max(table["predicted_risk"].max(), table["observed_high"].max(), 0.05) * 1.05
@@ -233,8 +236,8 @@ def draw_calibration(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float,
                       markersize=4)  # fmt: skip
         axis.set_xlim(0, top)
         axis.set_ylim(0, top)
-        axis.set_xlabel(f"predicted risk by time {horizon:g}")
-        axis.set_ylabel("observed risk (Kaplan-Meier)")
+        axis.set_xlabel("predicted risk" if horizon is None else f"predicted risk by time {horizon:g}")
+        axis.set_ylabel("observed share of events" if horizon is None else "observed risk (Kaplan-Meier)")
         axis.set_title(title, loc="left", fontsize=10)
     _save(figure, out)
 
@@ -245,18 +248,41 @@ def draw_kaplan_meier(panels: Sequence[tuple[str, pd.DataFrame]], horizon: float
     highest), the horizon dashed; one panel per (title, test predictions with outcome, outcome_time, risk_score)."""
     from sksurv.nonparametric import kaplan_meier_estimator
 
+    from riata.calibration import prediction_groups
+
     figure, axes = _grid(len(panels), 3, 4.6, 3.6)
-    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, groups))
     for axis, (title, test) in zip(axes, panels, strict=False):
-        order = np.argsort(test["risk_score"].to_numpy(), kind="stable")
-        for group, (members, colour) in enumerate(zip(np.array_split(order, groups), colours, strict=True)):
+        members_of = prediction_groups(test["risk_score"].to_numpy(), groups)
+        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(members_of)))
+        for group, (members, colour) in enumerate(zip(members_of, colours, strict=True)):
             rows = test.iloc[members]
             times, survival = kaplan_meier_estimator(rows["outcome"].to_numpy() > 0, rows["outcome_time"].to_numpy())
-            name = "lowest" if group == 0 else "highest" if group == groups - 1 else f"group {group + 1}"
+            last = len(members_of) - 1
+            name = "lowest" if group == 0 else "highest" if group == last else f"group {group + 1}"
             axis.step(times, survival, where="post", color=colour, label=f"{name} predicted risk (n={len(rows)})")
         axis.axvline(horizon, color="grey", linestyle="--", linewidth=1)
         axis.set_xlabel("time")
         axis.set_ylabel("event-free (Kaplan-Meier)")
         axis.set_title(title, loc="left", fontsize=10)
         axis.legend(fontsize=7, frameon=False, loc="lower left")
+    _save(figure, out)
+
+
+def draw_decision_curve(curves: Sequence[tuple[str, pd.DataFrame]], out: Sequence[str | Path]) -> None:
+    """Decision curves: net benefit against the risk threshold of each (title, :func:`riata.calibration.decision_curve`)
+    model, with treating everyone (the first model's treat_all: the models share their test samples) and no one."""
+    figure, axes = _grid(1, 1, 6.4, 4.4)
+    axis = next(iter(axes))
+    colours = plt.get_cmap("tab10")(np.arange(len(curves)) % 10)
+    for (title, curve), colour in zip(curves, colours, strict=True):
+        axis.plot(curve["threshold"], curve["net_benefit"], color=colour, linewidth=1.3, label=title)
+    first = curves[0][1]
+    axis.plot(first["threshold"], first["treat_all"], color="grey", linestyle="--", linewidth=1, label="treat all")
+    axis.axhline(0, color="black", linewidth=1, label="treat none")
+    top = max(max(curve["net_benefit"].max() for _, curve in curves), first["treat_all"].max(), 0.01)
+    axis.set_ylim(-0.1 * top, 1.1 * top)
+    axis.set_xlim(first["threshold"].min(), first["threshold"].max())
+    axis.set_xlabel("risk threshold")
+    axis.set_ylabel("net benefit")
+    axis.legend(fontsize=7, frameon=False, loc="upper right")
     _save(figure, out)

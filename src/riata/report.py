@@ -9,9 +9,10 @@ import pandas as pd
 from riata.settings import FEATURE_SETS, PENALTIES
 
 # Test metrics in display order; a comparison shows those its task has (classification, regression, survival).
-TEST_METRICS = ("accuracy", "auroc", "average_precision", "rmse", "mae", "r2", "concordance", "uno_concordance",
-                "horizon_auc", "integrated_brier")  # fmt: skip
-LABELS = {"auroc": "AUROC", "average_precision": "average precision", "rmse": "RMSE", "mae": "MAE", "r2": "R²",
+TEST_METRICS = ("accuracy", "auroc", "average_precision", "calibration_intercept", "calibration_slope", "brier",
+                "rmse", "mae", "r2", "concordance", "uno_concordance", "horizon_auc", "integrated_brier")  # fmt: skip
+LABELS = {"auroc": "AUROC", "average_precision": "average precision", "calibration_intercept": "calibration intercept",
+          "calibration_slope": "calibration slope", "brier": "Brier", "rmse": "RMSE", "mae": "MAE", "r2": "R²",
           "concordance": "Harrell's C", "uno_concordance": "Uno's C", "horizon_auc": "AUC at horizon",
           "integrated_brier": "integrated Brier"}  # fmt: skip
 

@@ -249,9 +249,10 @@ def calibration_table(target: np.ndarray, predicted_risk: np.ndarray, horizon: f
     each group's mean predicted risk against its Kaplan-Meier observed risk with a 95% interval."""
     import pandas as pd
 
-    order = np.argsort(predicted_risk, kind="stable")
+    from riata.calibration import prediction_groups
+
     rows = []
-    for group, members in enumerate(np.array_split(order, min(groups, len(order)))):
+    for group, members in enumerate(prediction_groups(predicted_risk, groups)):
         observed, low, high = kaplan_meier_risk(target[members], horizon)
         rows.append({"group": group + 1, "samples": len(members), "events": int(target[members, 1].sum()),
                      "predicted_risk": float(predicted_risk[members].mean()), "observed_risk": observed,

@@ -8,13 +8,13 @@ from snakemake.exceptions import WorkflowError
 
 from riata.commands import (
     bundle,
+    calibration,
     compare,
     config_options,
     figures,
     gwas,
     heatmaps,
     snps,
-    survival,
 )
 from riata.config import uses_genotypes, validate_config
 from riata.errors import RiataError
@@ -181,8 +181,14 @@ def gwas_outputs():
 
 def optional_output_options(wildcards, output):
     """``--out-<name> FILE`` for each optional named output a rule has."""
-    names = [n for n in ("selected", "truth") if n in output.keys() and output[n]]
-    return " ".join(f"--out-{name} {shlex.quote(output[name])}" for name in names)
+    names = [
+        n
+        for n in ("selected", "truth", "kaplan_meier", "decision_curve")
+        if n in output.keys() and output[n]
+    ]
+    return " ".join(
+        f"--out-{name.replace('_', '-')} {shlex.quote(output[name])}" for name in names
+    )
 
 
 def fold_output_options(wildcards, output):
@@ -360,6 +366,7 @@ GENETIC_FEATURE_SETS = [
 WEIGHTS_PENALTY = "group_lasso" if "group_lasso" in PENALTIES else PENALTIES[-1]
 ALL_MODELS = [model_dir(fs, p, s) for fs, p in TRAINED for s in SEEDS]
 SURVIVAL = config["clinical"]["outcome_type"] == "survival"
+CALIBRATION = config["clinical"]["outcome_type"] in ("binary", "survival")
 # Figures: each penalty's first seed of the heat map feature set; the heat maps add group lasso's
 # second seed, and the weights over epochs are group lasso's (or the last penalty's) first seed.
 FIGURE_MODELS = [model_dir(HEATMAP_FEATURE_SET, p, SEEDS[0]) for p in PENALTIES]
@@ -376,14 +383,16 @@ SNP_MODELS = [
     for p in PENALTIES
 ]
 
-# Survival figures (calibration, Kaplan-Meier): every model; the first seed of the clinical baseline and
+# Calibration (binary and survival outcomes): every model's table; the first seed of the clinical baseline and
 # of each penalty of the heat map feature set come first, as they are the ones drawn.
-SURVIVAL_DRAWN = (
+CALIBRATION_DRAWN = (
     list(dict.fromkeys([model_dir("clinical", "none", SEEDS[0])] + FIGURE_MODELS))
     if ("clinical", "none") in TRAINED
     else FIGURE_MODELS
 )
-SURVIVAL_MODELS = list(dict.fromkeys(SURVIVAL_DRAWN + ALL_MODELS))
+CALIBRATION_MODELS = list(dict.fromkeys(CALIBRATION_DRAWN + ALL_MODELS))
+# Each outcome type's second calibration figure.
+CALIBRATION_FIGURE = "kaplan_meier" if SURVIVAL else "decision_curve"
 
 
 def snp_rule_inputs():
@@ -444,11 +453,11 @@ def final_outputs():
     outputs += [
         f"{RESULTS}/validation/{name}/performance.tsv" for name in VALIDATION_COHORTS
     ]
-    if SURVIVAL:
+    if CALIBRATION:
         outputs += [
             f"{RESULTS}/calibration.tsv",
             f"{RESULTS}/figures/calibration.png",
-            f"{RESULTS}/figures/kaplan_meier.png",
+            f"{RESULTS}/figures/{CALIBRATION_FIGURE}.png",
         ]
     if PRS_FEATURE_SETS:
         outputs.append(f"{RESULTS}/prs/candidates.tsv")

@@ -110,42 +110,55 @@ rule figures:
         " --out-stability {output.stability:q} 2> {log:q}"
 
 
-if SURVIVAL:
+if CALIBRATION:
 
-    rule survival:
+    rule calibration:
         input:
-            models=files_in(SURVIVAL_MODELS, survival.MODEL_FILES),
-            features=features_files(survival.FEATURE_FILES),
+            models=files_in(CALIBRATION_MODELS, calibration.MODEL_FILES),
+            features=features_files(calibration.FEATURE_FILES),
         output:
             tsv=report(
                 f"{RESULTS}/calibration.tsv",
                 caption="../report/calibration_table.rst",
-                category="Survival",
+                category="Calibration",
             ),
             calibration=report(
                 f"{RESULTS}/figures/calibration.png",
                 caption="../report/calibration.rst",
-                category="Survival",
+                category="Calibration",
             ),
-            kaplan_meier=report(
-                f"{RESULTS}/figures/kaplan_meier.png",
-                caption="../report/kaplan_meier.rst",
-                category="Survival",
+            kaplan_meier=(
+                report(
+                    f"{RESULTS}/figures/kaplan_meier.png",
+                    caption="../report/kaplan_meier.rst",
+                    category="Calibration",
+                )
+                if SURVIVAL
+                else []
+            ),
+            decision_curve=(
+                []
+                if SURVIVAL
+                else report(
+                    f"{RESULTS}/figures/decision_curve.png",
+                    caption="../report/decision_curve.rst",
+                    category="Calibration",
+                )
             ),
         log:
-            f"{LOGS}/survival.log",
+            f"{LOGS}/calibration.log",
         benchmark:
-            f"{BENCHMARKS}/survival.tsv"
+            f"{BENCHMARKS}/calibration.tsv"
         conda:
             "../../envs/riata.yaml"
         params:
             models=model_dirs_of,
             features=folder_of_input_features,
-            drawn=len(SURVIVAL_DRAWN),
+            drawn=len(CALIBRATION_DRAWN),
+            outputs=optional_output_options,
         shell:
-            "riata survival {params.models} --features {params.features:q} --drawn {params.drawn}"
-            " --out-tsv {output.tsv:q} --out-calibration {output.calibration:q}"
-            " --out-kaplan-meier {output.kaplan_meier:q} 2> {log:q}"
+            "riata calibration {params.models} --features {params.features:q} --drawn {params.drawn}"
+            " --out-tsv {output.tsv:q} --out-calibration {output.calibration:q} {params.outputs} 2> {log:q}"
 
 
 if SNP_MODELS:

@@ -14,6 +14,7 @@ from types import ModuleType
 
 from riata.commands import (
     bundle,
+    calibration,
     check,
     compare,
     convert,
@@ -28,13 +29,12 @@ from riata.commands import (
     simulate,
     snps,
     split,
-    survival,
     train,
     validate,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, survival, snps,
+    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, calibration, snps,
     heatmaps, bundle, predict, validate,
 )  # fmt: skip
 
