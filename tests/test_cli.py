@@ -28,6 +28,9 @@ VERBS = [
     "calibration",
     "snps",
     "heatmaps",
+    "bundle",
+    "predict",
+    "validate",
 ]
 
 
