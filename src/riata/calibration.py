@@ -137,3 +137,19 @@ def decision_curve(y: np.ndarray, p: np.ndarray, thresholds: np.ndarray | None =
     prevalence = positives / n
     return pd.DataFrame({"threshold": t, "net_benefit": true_positives / n - false_positives / n * odds,
                          "treat_all": prevalence - (1 - prevalence) * odds})  # fmt: skip
+
+
+def model_panels(kind: str, predictions: pd.DataFrame, horizon: float | None, *, groups: int = 10,
+                 thresholds: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """One model's calibration table and its second figure's data, from its predictions (rows of predictions.tsv
+    or of ``riata predict``'s output, with the outcome): binary, the decision curve; survival (calibration at
+    ``horizon`` against Kaplan-Meier), the predictions themselves for the Kaplan-Meier curves."""
+    from riata.io.clinical import OUTCOME, OUTCOME_TIME
+    from riata.survival import calibration_table as survival_calibration_table
+
+    if kind == "survival":
+        target = predictions[[OUTCOME_TIME, OUTCOME]].to_numpy(dtype=float)
+        return survival_calibration_table(target, predictions["risk_at_horizon"].to_numpy(), horizon,
+                                          groups=groups), predictions  # fmt: skip
+    y, p = predictions[OUTCOME].to_numpy(), predictions["probability"].to_numpy()
+    return calibration_table(y, p, groups=groups), decision_curve(y, p, thresholds)

@@ -224,6 +224,36 @@ rule validate:
             subcategory="{validation_cohort}",
         ),
         predictions=f"{RESULTS}/validation/{{validation_cohort}}/predictions.tsv",
+        calibration=(
+            report(
+                f"{RESULTS}/validation/{{validation_cohort}}/calibration.png",
+                caption="../report/validation_figures.rst",
+                category="External validation",
+                subcategory="{validation_cohort}",
+            )
+            if CALIBRATION
+            else []
+        ),
+        kaplan_meier=(
+            report(
+                f"{RESULTS}/validation/{{validation_cohort}}/kaplan_meier.png",
+                caption="../report/validation_figures.rst",
+                category="External validation",
+                subcategory="{validation_cohort}",
+            )
+            if CALIBRATION and SURVIVAL
+            else []
+        ),
+        decision_curve=(
+            report(
+                f"{RESULTS}/validation/{{validation_cohort}}/decision_curve.png",
+                caption="../report/validation_figures.rst",
+                category="External validation",
+                subcategory="{validation_cohort}",
+            )
+            if CALIBRATION and not SURVIVAL
+            else []
+        ),
     log:
         f"{LOGS}/validate/{{validation_cohort}}.log",
     benchmark:
@@ -234,7 +264,13 @@ rule validate:
         bundles=lambda wildcards, input: " ".join(shlex.quote(b) for b in input.bundles),
         genotypes=validation_genotype_option,
         options=verb_options("validate"),
+        figures=lambda wildcards, output: (
+            f"--out-calibration {shlex.quote(output.calibration)}"
+            if output.calibration
+            else ""
+        ),
+        outputs=optional_output_options,
     shell:
         "riata validate {params.bundles} --name {wildcards.validation_cohort} --clinical {input.clinical:q}"
-        " {params.genotypes} --comparison {input.comparison:q} {params.options}"
+        " {params.genotypes} --comparison {input.comparison:q} {params.options} {params.figures} {params.outputs}"
         " --out-performance {output.performance:q} --out-predictions {output.predictions:q} 2> {log:q}"

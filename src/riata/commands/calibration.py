@@ -33,8 +33,9 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-kaplan-meier", help="survival: Kaplan-Meier figure to write (.png or .svg)")
 
 
-def _second_figure(arguments: argparse.Namespace, kind: str) -> str:
-    """The path of the outcome type's second figure, after checking that only its option is given."""
+def second_figure(arguments: argparse.Namespace, kind: str) -> str:
+    """The path of the outcome type's second figure, after checking that only its option is given (the
+    ``calibration`` and ``validate`` verbs)."""
     from riata.errors import RiataError
 
     if kind not in FIGURES:
@@ -52,15 +53,13 @@ def run(arguments: argparse.Namespace) -> None:
 
     import pandas as pd
 
-    from riata import calibration, survival
-    from riata.io.clinical import OUTCOME, OUTCOME_TIME
+    from riata import calibration
     from riata.io.results import model_label, read_features, read_model_metrics
     from riata.io.tables import atomic_outputs, read_table
-    from riata.plots import draw_calibration, draw_decision_curve, draw_kaplan_meier
 
     _, _, parameters = read_features(arguments.features, splits=())
     kind = parameters["outcome"]["type"]
-    second = _second_figure(arguments, kind)
+    second = second_figure(arguments, kind)
     horizon = parameters["outcome"]["horizon"] if kind == "survival" else None
     thresholds = calibration.threshold_grid(*arguments.thresholds)
     tables, drawn = [], []
@@ -68,15 +67,7 @@ def run(arguments: argparse.Namespace) -> None:
         metrics = read_model_metrics(model_dir)
         predictions = read_table(model_dir / "predictions.tsv")
         test = predictions[predictions["split"] == "test"]
-        if kind == "survival":
-            target = test[[OUTCOME_TIME, OUTCOME]].to_numpy(dtype=float)
-            table = survival.calibration_table(target, test["risk_at_horizon"].to_numpy(), horizon,
-                                               groups=arguments.groups)  # fmt: skip
-            shown = test  # the Kaplan-Meier figure draws the test predictions
-        else:
-            y, p = test[OUTCOME].to_numpy(), test["probability"].to_numpy()
-            table = calibration.calibration_table(y, p, groups=arguments.groups)
-            shown = calibration.decision_curve(y, p, thresholds)
+        table, shown = calibration.model_panels(kind, test, horizon, groups=arguments.groups, thresholds=thresholds)
         tables.append(table.assign(feature_set=metrics["feature_set"], penalty=metrics["penalty"],
                                    seed=metrics["seed"]))  # fmt: skip
         if index < arguments.drawn:
@@ -85,8 +76,17 @@ def run(arguments: argparse.Namespace) -> None:
     table = table[["feature_set", "penalty", "seed", *table.columns[:-3]]]
     with atomic_outputs([arguments.out_tsv, arguments.out_calibration, second]) as paths:
         table.to_csv(paths[0], sep="\t", index=False, float_format="%.4g")
-        draw_calibration([(title, own) for title, own, _ in drawn], horizon, [paths[1]])
-        if kind == "survival":
-            draw_kaplan_meier([(title, shown) for title, _, shown in drawn], horizon, arguments.risk_groups, [paths[2]])
-        else:
-            draw_decision_curve([(title, shown) for title, _, shown in drawn], [paths[2]])
+        draw_calibration_figures(kind, drawn, horizon, arguments.risk_groups, paths[1], paths[2])
+
+
+def draw_calibration_figures(kind: str, drawn: list, horizon: float | None, risk_groups: int, calibration_path,
+                             second_path) -> None:  # fmt: skip
+    """The calibration figure and the second one (binary: decision curves; survival: Kaplan-Meier curves) of
+    ``drawn``: (title, calibration table, second figure's data) per model."""
+    from riata.plots import draw_calibration, draw_decision_curve, draw_kaplan_meier
+
+    draw_calibration([(title, own) for title, own, _ in drawn], horizon, [calibration_path])
+    if kind == "survival":
+        draw_kaplan_meier([(title, shown) for title, _, shown in drawn], horizon, risk_groups, [second_path])
+    else:
+        draw_decision_curve([(title, shown) for title, _, shown in drawn], [second_path])

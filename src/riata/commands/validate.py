@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from riata.commands.calibration import second_figure
 from riata.settings import Options, ValidationSettings
 
 VALIDATION = Options(ValidationSettings)
@@ -21,6 +22,10 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-performance", required=True, help="one row per model: external metrics with "
                         "95%% bootstrap intervals, the internal test metrics and the drop (.tsv)")  # fmt: skip
     parser.add_argument("--out-predictions", required=True, help="every model's predictions of the cohort (.tsv)")
+    parser.add_argument("--drawn", type=int, default=6, help="models drawn in the figures, from the first (default 6)")
+    parser.add_argument("--out-calibration", help="binary and survival outcomes: calibration figure (.png or .svg)")
+    parser.add_argument("--out-decision-curve", help="binary: decision curve figure to write (.png or .svg)")
+    parser.add_argument("--out-kaplan-meier", help="survival: Kaplan-Meier figure to write (.png or .svg)")
 
 
 def run(arguments: argparse.Namespace) -> None:
@@ -32,21 +37,40 @@ def run(arguments: argparse.Namespace) -> None:
 
     settings = VALIDATION.read(arguments)
     internal = read_table(arguments.comparison).set_index(["feature_set", "penalty", "seed"])
-    rows, predictions = [], []
+    rows, predictions, outcome = [], [], None
     for bundle in arguments.bundles:
-        row, table = _validated(bundle, arguments, settings, internal)
+        row, table, outcome = _validated(bundle, arguments, settings, internal)
         rows.append(row)
         predictions.append(table)
         logging.getLogger("riata").info("%s on %s: %s", bundle, arguments.name, ", ".join(
             f"{key} {value:.3f}" for key, value in row.items() if key.endswith("_drop")))  # fmt: skip
     outputs = [arguments.out_performance, arguments.out_predictions]
-    with atomic_outputs(outputs) as (performance_path, predictions_path):
-        pd.DataFrame(rows).to_csv(performance_path, sep="\t", index=False, float_format="%.6g")
-        pd.concat(predictions).to_csv(predictions_path, sep="\t", index=False, float_format="%.7g")
+    figures = []
+    if arguments.out_calibration:
+        figures = [arguments.out_calibration, second_figure(arguments, outcome["type"])]
+    with atomic_outputs(outputs + figures) as paths:
+        pd.DataFrame(rows).to_csv(paths[0], sep="\t", index=False, float_format="%.6g")
+        pd.concat(predictions).to_csv(paths[1], sep="\t", index=False, float_format="%.7g")
+        if figures:
+            _draw(predictions[: arguments.drawn], outcome, arguments.name, *paths[2:])
+
+
+def _draw(predictions: list, outcome: dict, cohort: str, calibration_path, second_path) -> None:
+    """Calibration (and decision or Kaplan-Meier curves) of each model's predictions of the cohort."""
+    from riata.calibration import model_panels
+    from riata.commands.calibration import draw_calibration_figures
+
+    horizon = outcome.get("horizon")
+    drawn = []
+    for table in predictions:
+        first = table.iloc[0]
+        title = f"{cohort}: {first['feature_set']}, {first['penalty']}, seed {first['seed']}"
+        drawn.append((title, *model_panels(outcome["type"], table, horizon)))
+    draw_calibration_figures(outcome["type"], drawn, horizon, 3, calibration_path, second_path)
 
 
 def _validated(bundle: str, arguments: argparse.Namespace, settings, internal):
-    """One model's row of the performance table and its predictions of the cohort."""
+    """One model's row of the performance table, its predictions of the cohort and its outcome description."""
     import numpy as np
 
     from riata.errors import RiataError
@@ -83,4 +107,5 @@ def _validated(bundle: str, arguments: argparse.Namespace, settings, internal):
         if own is not None and name in own:
             row[f"internal_{name}"] = float(own[name])
             row[f"{name}_drop"] = float(own[name]) - metrics[name]
-    return row, table.assign(cohort=arguments.name, feature_set=key[0], penalty=key[1], seed=key[2])
+    table = table.assign(cohort=arguments.name, feature_set=key[0], penalty=key[1], seed=key[2])
+    return row, table, description["outcome"]
