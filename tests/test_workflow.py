@@ -195,6 +195,9 @@ def test_bundles_score_new_files_of_the_test_samples_as_the_workflow_did(tiny_ru
         assert np.allclose(performance["auroc_drop"], performance["internal_auroc"] - performance["auroc"])
         genetic = performance["feature_set"] != "clinical"
         assert performance.loc[genetic, "missing_variant_share"].between(0.015, 0.1).all()
+        assert performance["calibration_slope"].notna().any() and performance["brier"].between(0, 1).all()
+        for figure in ("calibration", "decision_curve"):
+            assert (results / "validation" / cohort / f"{figure}.png").read_bytes()[:4] == b"\x89PNG"
     # A clinical-only model needs no genotypes.
     clinical = results / "bundles" / "clinical" / "l1"
     assert not (clinical / "variants.parquet").exists()
