@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 # Workflow rules call `riata`; it lives in the virtual environment.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo case-study case-study-10k case-study-survival benchmark-survival test lint system-deps clean
+.PHONY: setup demo case-study case-study-10k case-study-survival benchmark-survival benchmark-predict test lint \
+	system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +42,14 @@ case-study-survival: $(STAMP)
 benchmark-survival: $(STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps lassonet==0.0.21
 	$(BIN)/python benchmarks/survival_peer.py
+
+# Scoring new cohorts of 2,500-10,000 samples x 500,000 SNPs with a model bundle: riata predict against
+# plink2 --score (the case study's cohort and loadings when `make case-study` has run, else a simulated cohort).
+benchmark-predict: $(STAMP)
+	if [ -f results/case_study/embedding/loadings.parquet ]; then \
+		$(BIN)/python benchmarks/predict.py --cohort results/case_study/simulated/genotypes \
+			--loadings results/case_study/embedding/loadings.parquet; \
+	else $(BIN)/python benchmarks/predict.py; fi
 
 # What the tests need from Debian (plink2, plink1.9, chromium, chromedriver, SLURM); installed with apt-get when missing.
 system-deps:

@@ -31,7 +31,7 @@ log = logging.getLogger("riata")
 
 AMBIGUOUS_MAX_MAF = 0.4  # strand-ambiguous SNPs further from 0.5 than this are oriented by frequency
 AMBIGUOUS_RULES = ("frequency", "labels")
-BLOCK_BYTES = 256 * 2**20  # float32 dosages read at once: blocks shrink as the cohort grows
+BLOCK_BYTES = 32 * 2**20  # float32 calls read at once: blocks shrink as the cohort grows
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
@@ -144,10 +144,24 @@ class GeneticWeights:
 def genetic_inputs(source: BedBlocks, sample_rows: np.ndarray, harmonised: Harmonised,
                    weights: GeneticWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Components (samples x k), raw polygenic score (samples,) and SNP inputs (samples x s) of the .fam rows
-    ``sample_rows``, streamed over blocks of matched variants (memory bounded by :data:`BLOCK_BYTES`)."""
-    n = len(sample_rows)
-    components = np.zeros((n, weights.loadings.shape[1]))
-    score = np.zeros(n)
+    ``sample_rows``, streamed over blocks of matched variants (memory bounded by :data:`BLOCK_BYTES`).
+
+    A variant's centred dosage is an affine function of its call g, ``slope * g + intercept`` (g - 2p, or
+    2 - g - 2p when the new file counts the other allele), and 0 for a missing call (the training mean). So a
+    block costs one product of its calls (samples x block variants, float32, a missing call replaced by the
+    call whose centred dosage is 0) with the per-variant weights of the centred dosages (block variants x
+    (k + 1): loadings / sqrt(2p(1 - p)) and the score weights) times the slopes, plus a constant row.
+    """
+    n, k = len(sample_rows), weights.loadings.shape[1]
+    if np.array_equal(sample_rows, np.arange(source.n_samples)):
+        sample_rows = None  # every sample in .fam order: the reader skips the gather
+    twice_p = 2 * weights.a1_freq.astype(np.float64)
+    sd = np.sqrt(twice_p * (1 - twice_p / 2))
+    slope = np.where(harmonised.flipped, -1.0, 1.0)
+    intercept = np.where(harmonised.flipped, 2 - twice_p, -twice_p)
+    imputed = (-intercept / slope).astype(np.float32)  # the training mean as a call: 2p, or 2 - 2p when flipped
+    per_centred = np.column_stack([weights.loadings / sd[:, None], weights.score_weights])  # (variants, k + 1)
+    totals = np.zeros((n, k + 1))
     snps = np.zeros((n, len(weights.snp_inputs)), dtype=np.float32)
     snp_slot = np.full(len(weights.a1_freq), -1)
     snp_slot[weights.snp_inputs] = np.arange(len(weights.snp_inputs))
@@ -156,14 +170,17 @@ def genetic_inputs(source: BedBlocks, sample_rows: np.ndarray, harmonised: Harmo
     block = max(64, BLOCK_BYTES // (4 * max(source.n_samples, 1)))
     for start in range(0, len(matched), block):
         chosen = matched[start : start + block]
-        codes, _ = source.read_codes(sample_rows, harmonised.bed_rows[chosen])
-        dosage = codes.astype(np.float32)
-        dosage[:, harmonised.flipped[chosen]] = 2 - dosage[:, harmonised.flipped[chosen]]
-        twice_p = 2 * weights.a1_freq[chosen].astype(np.float32)
-        centred = np.where(codes == MISSING_CODE, 0, dosage - twice_p)
-        standardized = centred / np.sqrt(twice_p * (1 - twice_p / 2))
-        components += standardized @ weights.loadings[chosen]
-        score += centred @ weights.score_weights[chosen]
-        slots = snp_slot[chosen]
-        snps[:, slots[slots >= 0]] = standardized[:, slots >= 0]
-    return components / weights.shrinkage, score, snps
+        codes, may_miss = source.read_codes(sample_rows, harmonised.bed_rows[chosen])
+        calls = codes.astype(np.float32)
+        if len(may_miss):  # the few missing calls take the call whose centred dosage is 0
+            variant, sample = np.divmod(np.flatnonzero(codes.T == MISSING_CODE), codes.shape[0])
+            calls[sample, variant] = imputed[chosen[variant]]
+        centred_weights = per_centred[chosen]
+        totals += calls @ (slope[chosen, None] * centred_weights).astype(np.float32)
+        totals += intercept[chosen] @ centred_weights
+        inputs = np.flatnonzero(snp_slot[chosen] >= 0)
+        if len(inputs):
+            snp_calls, variant = codes[:, inputs], chosen[inputs]
+            values = (slope[variant] * snp_calls + intercept[variant]) / sd[variant]
+            snps[:, snp_slot[variant]] = np.where(snp_calls == MISSING_CODE, 0, values)
+    return totals[:, :k] / weights.shrinkage, totals[:, k], snps
