@@ -182,7 +182,8 @@ def test_bundles_score_new_files_of_the_test_samples_as_the_workflow_did(tiny_ru
     for suffix in ("bed", "fam"):
         (tmp_path / f"moved.{suffix}").write_bytes(same.with_suffix(f".{suffix}").read_bytes())
     bim = pd.read_csv(same.with_suffix(".bim"), sep="\t", header=None)
-    bim.assign(**{3: bim[3] + 1000}).to_csv(tmp_path / "moved.bim", sep="\t", header=False, index=False)
+    bim[3] += 1000
+    bim.to_csv(tmp_path / "moved.bim", sep="\t", header=False, index=False)
     (tmp_path / "predictions.tsv").unlink()
     moved = run_predict(bundle, tmp_path, tmp_path / "moved")
     assert moved.returncode == 2 and "ERROR: " in moved.stderr and "none of the model's" in moved.stderr
