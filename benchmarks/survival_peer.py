@@ -4,16 +4,18 @@ Data sets scikit-survival ships: GBSG2 (686 women of the German Breast Cancer St
 variables, 299 recurrences), GSE7390 (198 breast cancer patients, 76 gene expressions and 4 clinical
 variables, 51 distant metastases) and, with ``--flchain``, FLCHAIN (7,874 people of Olmsted County with serum
 free light chain measurements, 2,169 deaths; the `chapter` column, the cause of death, is left out as it leaks
-the outcome; LassoNet's full-batch path takes well over half an hour on it with 2 threads). Each is split once, 60 / 20 / 20 stratified on the event; missing values are filled with the
-training median and inputs standardised with training statistics; both tools see the same arrays.
+the outcome; LassoNet's full-batch path takes well over half an hour on it with 2 threads). Each is split once,
+60 / 20 / 20 stratified on the event; missing values are filled with the training median and inputs
+standardised with training statistics; both tools see the same arrays.
 
 * LassoNet 0.0.21 (``LassoNetCoxRegressor``, one hidden layer of 16 units as riata's, Breslow ties, its
   default path: lambda from its automatic start, x1.02 per step, hierarchy M = 10, full batch as it
   requires for Cox), ``path`` with the validation set, the model of best validation loss.
-* riata's group-lasso path (``riata.train.fit_penalty``: 16 hidden units, the workflow's defaults of
-  10 lambdas from lambda_max, warm start, SGD minibatches of 64 with momentum, early stopping on the
-  validation partial likelihood) for 1 and for 5 seeds in one batch, lambda chosen on the validation loss
-  (rule best, as LassoNet's; one_se also reported).
+* riata's group-lasso path (``riata.train.fit_penalty``: 16 hidden units, 10 lambdas from lambda_max,
+  warm start, SGD with momentum; the training settings of config/case_study_survival.yaml: minibatches of
+  128, at most 200 epochs, early stopping on the validation partial likelihood after 10 epochs without
+  improvement) for 1 and for 5 seeds in one batch, lambda chosen on the validation loss (rule best, as
+  LassoNet's; one_se also reported).
 
 Both run in this process on the same 2 torch threads. Printed per data set: models trained, seconds,
 models per second, test concordance (Harrell, scikit-survival's) and variables kept; the last line is
@@ -104,7 +106,8 @@ def run_riata(data, names: list[str], seeds: list[int], rule: str) -> dict:
         for part, (values, target) in data.items()
     }
     columns = pd.DataFrame({"column": names, "variable": names})
-    settings = TrainSettings(hidden_layers=(16,), seeds=tuple(seeds), lambda_rule=rule)
+    settings = TrainSettings(hidden_layers=(16,), seeds=tuple(seeds), lambda_rule=rule, batch_size=128, max_epochs=200,
+                             patience=10)  # fmt: skip
     start = time.perf_counter()
     results = fit_penalty(tables, columns, task=Task("survival"), penalty="group_lasso", seeds=seeds, settings=settings)
     seconds = time.perf_counter() - start
