@@ -148,6 +148,19 @@ CONFIG_PROBLEMS = [
     (lambda c: c["training"].update(lambda_max="big"), "training.lambda_max: 'big' is not of type 'number', 'null'"),
     (lambda c: c.update(cohort="../x"), "cohort '../x' must be a plain name"),
     (lambda c: c["split"].update(validation_share=0.5, test_share=0.5), "split: validation_share + test_share is 1"),
+    # Columns that must never be network inputs: with them a model reached AUROC 1.000 and exit 0.
+    (
+        lambda c: c["clinical"]["numeric"].append("CHD"),
+        "clinical: outcome 'CHD' cannot also be a covariate (numeric or categorical)",
+    ),
+    (
+        lambda c: c["clinical"]["categorical"].append("sample_id"),
+        "clinical: id_column 'sample_id' cannot also be a covariate (numeric or categorical)",
+    ),
+    (
+        lambda c: c["clinical"]["categorical"].append("AGE"),
+        "clinical: column 'AGE' is declared both numeric and categorical",
+    ),
 ]
 
 
@@ -157,3 +170,33 @@ def test_config_problems_name_the_key(tmp_path, change, message):
     change(config)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     assert_error(riata("check", "--config", tmp_path / "config.yaml"), message)
+
+
+def test_covariates_whose_inputs_would_collide_with_riata_s_own_names(cohort):
+    out = cohort / "features"
+    renamed = edit(cohort, lambda t: t.rename(columns={"AGE": "genetic_0"}, inplace=True))
+    message = "edited.tsv: column 'genetic_0' has a name riata gives its own columns (outcome, outcome_time, sample_id"
+    assert_error(features(cohort, "--numeric", "genetic_0", table=renamed), message, out)
+    one_hot = edit(cohort, lambda t: t.__setitem__("COLOR_red", t["AGE"]))
+    assert_error(features(cohort, "--numeric", "COLOR_red", "--categorical", "COLOR", table=one_hot),
+                 "edited.tsv: level 'red' of categorical column 'COLOR' makes the input 'COLOR_red', the same name as "
+                 "numeric column 'COLOR_red'", out)  # fmt: skip
+
+
+def test_check_opens_the_bed_and_matches_samples(tiny_cohort, tmp_path):
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config["simulate"]["enabled"] = False
+    config["clinical"]["path"] = str(tiny_cohort / "clinical.tsv")
+    config["genotypes"] = {"path": str(tmp_path / "cohort")}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    for suffix in (".bim", ".fam"):
+        shutil.copy(tiny_cohort / f"genotypes{suffix}", tmp_path / f"cohort{suffix}")
+    bed = (tiny_cohort / "genotypes.bed").read_bytes()
+    (tmp_path / "cohort.bed").write_bytes(bed[:1000])
+    assert_error(riata("check", "--config", tmp_path / "config.yaml"), f"cohort.bed: size 1000 bytes does not "
+                 f"match 160 samples x 3000 variants ({len(bed)} bytes expected)")  # fmt: skip
+    (tmp_path / "cohort.bed").write_bytes(bed)
+    fam = (tiny_cohort / "genotypes.fam").read_text().replace("S0", "X0")
+    (tmp_path / "cohort.fam").write_text(fam)
+    assert_error(riata("check", "--config", tmp_path / "config.yaml"), "cohort.fam: none of its 160 samples is in "
+                 "the clinical table")  # fmt: skip

@@ -42,8 +42,8 @@ def command(verb):
 
 def changed_section(settings_class):
     section = {field.name: changed_value(field, kind) for field, kind in settings_class.fields()}
-    if settings_class is ClinicalSpec:  # a time column is only for survival outcomes, and is its own column
-        section |= {"outcome_type": "survival", "time_column": "follow_up"}
+    if settings_class is ClinicalSpec:  # a time column is only for survival outcomes; a covariate has one type
+        section |= {"outcome_type": "survival", "time_column": "follow_up", "categorical": ["C"]}
     return section
 
 

@@ -145,13 +145,16 @@ def _describe_genotypes(config: dict, table: ClinicalTable) -> list[str]:
     if genotypes["format"] != "bed":
         return [f"genotypes {genotypes['path']} ({genotypes['format']}): converted to PLINK 1 by the workflow's "
                 "first step"]  # fmt: skip
-    from riata.io.plink import plink_paths, read_fam
+    from riata.io.plink import check_bed, plink_paths, read_bim, read_fam
 
     paths = plink_paths(genotypes["path"])
     fam = read_fam(paths["fam"], use_fid=table.spec.fid_column is not None)
-    with open(paths["bim"]) as bim:
-        n_variants = sum(1 for _ in bim)
+    n_variants = len(read_bim(paths["bim"]))
+    check_bed(paths["bed"], len(fam), n_variants)
     in_both = table.frame.index.isin(fam["sample_id"]).sum()
+    if not in_both:
+        raise RiataError(f"{paths['fam']}: none of its {len(fam)} samples is in the clinical table (ids compared "
+                         f"as written, e.g. {fam['sample_id'].iloc[0]!r} and {table.frame.index[0]!r})")  # fmt: skip
     return [
         f"genotypes {genotypes['path']}: {len(fam)} samples x {n_variants} variants",
         f"  samples: {in_both} in both files, {len(table.frame) - in_both} only in the clinical table, "

@@ -290,6 +290,12 @@ class ClinicalSpec(Settings):
             (survival or self.time_column is None, f"time_column is for survival outcomes, not {self.outcome_type}"),
             (self.time_column not in (self.outcome, self.id_column), "time_column must differ from outcome and "
              "id_column"),
+            *((column not in self.covariates, f"{role} {column!r} cannot also be a covariate (numeric or categorical)")
+              for role, column in (("outcome", self.outcome), ("id_column", self.id_column),
+                                   ("fid_column", self.fid_column), ("time_column", self.time_column))
+              if column is not None),
+            *((column not in self.categorical, f"column {column!r} is declared both numeric and categorical")
+              for column in self.numeric),
         ]  # fmt: skip
 
 

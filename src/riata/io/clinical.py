@@ -16,12 +16,14 @@ import pandas as pd
 
 from riata.errors import RiataError
 from riata.io.tables import read_table
-from riata.settings import ClinicalSpec
+from riata.settings import GENETIC_PREFIX, ClinicalSpec
 
 log = logging.getLogger("riata")
 
 OUTCOME = "outcome"  # name of the coded outcome column in every table riata writes (survival: the event)
 OUTCOME_TIME = "outcome_time"  # survival outcomes: the follow-up time, beside the event
+# Names of riata's own columns and generated inputs, which no covariate may take (with GENETIC_PREFIX*).
+RESERVED_NAMES = (OUTCOME, OUTCOME_TIME, "sample_id", "split", "prs")
 
 
 def _normalise_level(value: object) -> object:
@@ -189,7 +191,25 @@ def _sample_ids(table: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathLike
     return ids.astype(str).to_numpy()
 
 
+def _check_input_names(frame: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathLike) -> None:
+    """Refuse covariates whose network input names would collide: with the names riata gives its own columns and
+    inputs (:data:`RESERVED_NAMES`, ``genetic_*``), or a one-hot ``<variable>_<level>`` with another input."""
+    for column in spec.covariates:
+        if column in RESERVED_NAMES or column.startswith(GENETIC_PREFIX):
+            raise RiataError(f"{path}: column {column!r} has a name riata gives its own columns "
+                             f"({', '.join(RESERVED_NAMES)}, {GENETIC_PREFIX}*); rename it")  # fmt: skip
+    seen = {column: f"numeric column {column!r}" for column in spec.numeric}
+    for column in spec.categorical:
+        for level in frame[column].dropna().unique():
+            name = f"{column}_{level}"
+            if name in seen:
+                raise RiataError(f"{path}: level {level!r} of categorical column {column!r} makes the input "
+                                 f"{name!r}, the same name as {seen[name]}; rename one of them")  # fmt: skip
+            seen[name] = f"level {level!r} of categorical column {column!r}"
+
+
 def _check_covariate_values(frame: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathLike) -> None:
+    _check_input_names(frame, spec, path)
     for column in spec.covariates:
         if frame[column].isna().all():
             raise RiataError(f"{path}: covariate column {column!r} has no values (all missing)")
