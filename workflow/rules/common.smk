@@ -3,8 +3,10 @@
 # calls a `riata` verb whose code is in src/riata and tested without Snakemake.
 import os
 import shlex
+import sys
 
 from snakemake.exceptions import WorkflowError
+from snakemake.settings.types import DeploymentMethod
 
 from riata.commands import (
     bundle,
@@ -27,6 +29,13 @@ try:
     config.update(validate_config(config))
 except RiataError as error:
     raise WorkflowError(f"ERROR: {error}") from None
+
+# Jobs call the riata of the environment Snakemake runs in, activated or not (a SLURM job does not inherit an
+# activated shell); with --use-conda each job keeps its own environment's. The prefix keeps bash's strict mode.
+if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
+    shell.prefix(
+        f'set -euo pipefail; export PATH={shlex.quote(os.path.dirname(sys.executable))}:"$PATH"; '
+    )
 
 # conda users (--use-conda): envs/riata.yaml installs riata from this checkout through this variable.
 os.environ.setdefault("RIATA_SOURCE", str(Path(workflow.basedir)))
