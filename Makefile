@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed
 # Workflow rules call `riata`; it lives in the virtual environment.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo case-study case-study-10k case-study-survival benchmark-survival benchmark-predict test lint \
+.PHONY: setup demo framingham case-study case-study-10k case-study-survival benchmark-survival benchmark-predict test lint \
 	system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data]'
 	touch $@
 
 setup: $(STAMP)
@@ -33,6 +33,14 @@ case-study-10k: $(STAMP)
 	$(BIN)/python benchmarks/end_to_end.py results/case_study_10k
 
 # The case study with a time-to-event outcome (penalised Cox networks; docs/case_study.md, "Survival").
+# The real Framingham Heart Study table (survset, offline): the binary 10-year analysis with scikit-learn's
+# penalised logistic regression beside it, then the time-to-event analysis.
+framingham: $(STAMP)
+	$(BIN)/riata framingham --out data/framingham/clinical.tsv
+	$(BIN)/snakemake --profile profiles/local --configfile config/framingham.yaml
+	$(BIN)/python benchmarks/framingham_sklearn.py results/framingham
+	$(BIN)/snakemake --profile profiles/local --configfile config/framingham_survival.yaml
+
 case-study-survival: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --configfile config/case_study_survival.yaml
 	$(BIN)/python benchmarks/end_to_end.py results/case_study_survival

@@ -16,6 +16,7 @@ VERBS = [
     "check",
     "convert",
     "simulate",
+    "framingham",
     "split",
     "qc",
     "embed",

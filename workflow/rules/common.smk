@@ -138,6 +138,10 @@ def simulated_outputs():
 
 
 def genotype_files():
+    """The PLINK 1 fileset's files; none for an analysis of the clinical table alone (whose genotype rules
+    are then never run)."""
+    if not USES_GENOTYPES:
+        return []
     return multiext(genotype_prefix(), ".bed", ".bim", ".fam")
 
 

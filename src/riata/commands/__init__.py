@@ -21,6 +21,7 @@ from riata.commands import (
     embed,
     features,
     figures,
+    framingham,
     gwas,
     heatmaps,
     predict,
@@ -34,8 +35,8 @@ from riata.commands import (
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, split, qc, embed, features, gwas, score, train, compare, figures, calibration, snps,
-    heatmaps, bundle, predict, validate,
+    check, convert, simulate, framingham, split, qc, embed, features, gwas, score, train, compare, figures,
+    calibration, snps, heatmaps, bundle, predict, validate,
 )  # fmt: skip
 
 
