@@ -41,7 +41,7 @@ def framingham_clinical(table: pd.DataFrame, horizon: float = 10.0) -> pd.DataFr
     years = table["time"].to_numpy(dtype=float) / DAYS_PER_YEAR
     event = table["event"].to_numpy(dtype=int)
     within = np.where(event.astype(bool) & (years <= horizon), 1.0, np.where(years > horizon, 0.0, np.nan))
-    clinical = table.rename(columns=COLUMNS)[list(COLUMNS.values())].round(2).astype(
+    clinical = table.rename(columns=COLUMNS)[list(COLUMNS.values())].astype(
         {"SEX": int, "MONTH": int, "SYSBP": float, "DIABP": float, "AGE": float}
     )
     clinical.insert(0, "sample_id", [f"FHS{pid:05d}" for pid in table["pid"]])
