@@ -53,6 +53,7 @@ def cohort(options) -> Path:
     if options.cohort:
         return Path(options.cohort)
     folder = CACHE / f"cohort_{options.samples}x{options.snps}"
+    CACHE.mkdir(parents=True, exist_ok=True)  # a fresh clone has no cache yet
     if not (folder / "genotypes.bed").exists():
         print(f"simulating {options.samples} x {options.snps} into {folder} (once; reused later)", flush=True)
         run(riata("simulate", "--out", str(folder), "--n-samples", str(options.samples), "--n-snps", str(options.snps),

@@ -87,7 +87,7 @@ def test_fam_problems_and_too_few_matched_samples(cohort):
     (cohort / "dup.fam").write_text("a p0 0 0 1 -9\nb p0 0 0 1 -9\n")
     assert_error(split(cohort, "--genotypes", cohort / "dup"), "dup.fam: duplicate sample id 'p0' in column IID")
     (cohort / "short.fam").write_text("p0 p0 0 0 1\n")
-    assert_error(split(cohort, "--genotypes", cohort / "short"), "short.fam: expected 6 columns, found 5")
+    assert_error(split(cohort, "--genotypes", cohort / "short"), "short.fam: line 1: expected 6 columns, found 5")
     (cohort / "few.fam").write_text("".join(f"p{i} p{i} 0 0 1 -9\n" for i in range(10)))
     assert_error(split(cohort, "--genotypes", cohort / "few"),
                  "only 10 samples are in both the clinical table and the genotypes (50 only clinical, 0 only "
@@ -100,6 +100,10 @@ def test_covariate_problems(cohort):
     text = edit(cohort, lambda t: t.__setitem__("AGE", ["fifty", *t["AGE"][1:]]))
     assert_error(features(cohort, "--numeric", "AGE", table=text),
                  "edited.tsv: line 2: numeric column 'AGE' has non-numeric value 'fifty'", out)  # fmt: skip
+    for value in ("inf", "1e400"):
+        huge = edit(cohort, lambda t, value=value: t.__setitem__("AGE", [value, *t["AGE"][1:]]))
+        message = "edited.tsv: line 2: numeric column 'AGE' has an infinite or too large value"
+        assert_error(features(cohort, "--numeric", "AGE", table=huge), message, out)
     empty = edit(cohort, lambda t: t.__setitem__("AGE", np.nan))
     assert_error(features(cohort, "--numeric", "AGE", table=empty),
                  "edited.tsv: covariate column 'AGE' has no values (all missing)", out)  # fmt: skip
@@ -124,7 +128,7 @@ def test_bed_problems(tiny_cohort, tmp_path):
     (tmp_path / "bad.bed").write_bytes(bed)
     lines = (tiny_cohort / "genotypes.bim").read_text().splitlines()
     (tmp_path / "bad.bim").write_text("\n".join([lines[0] + "\textra", *lines[1:]]) + "\n")
-    assert_error(qc(), "bad.bim: expected 6 columns, found 7", tmp_path / "qc")
+    assert_error(qc(), "bad.bim: line 1: expected 6 columns, found 7", tmp_path / "qc")
 
 
 def test_training_names_and_lambdas(tmp_path):
@@ -161,6 +165,7 @@ CONFIG_PROBLEMS = [
         lambda c: c["clinical"]["categorical"].append("AGE"),
         "clinical: column 'AGE' is declared both numeric and categorical",
     ),
+    (lambda c: c["split"].update(seed=-1), "split.seed: -1 is less than the minimum of 0"),
 ]
 
 

@@ -82,13 +82,25 @@ def test_size_must_match_bim_and_fam(tiny_bed):
 
 def test_bim_and_fam_column_counts_and_duplicates(tmp_path):
     (tmp_path / "bad.bim").write_text("1 rs1 0 100 A\n")
-    with pytest.raises(RiataError, match=r"bad\.bim: expected 6 columns, found 5"):
+    with pytest.raises(RiataError, match=r"bad\.bim: line 1: expected 6 columns, found 5"):
         read_bim(tmp_path / "bad.bim")
     (tmp_path / "bad.fam").write_text("f1 s1 0 0 1 -9\nf2 s1 0 0 2 -9\n")
     with pytest.raises(RiataError, match=r"bad\.fam: duplicate sample id 's1' in column IID"):
         read_fam(tmp_path / "bad.fam")
+    (tmp_path / "ragged.fam").write_text("f1 s1 0 0 1 -9\nf2 s2 0 0\n")  # pandas would pad it with empty fields
+    with pytest.raises(RiataError, match=r"ragged\.fam: line 2: expected 6 columns, found 4"):
+        read_fam(tmp_path / "ragged.fam")
+    (tmp_path / "empty.fam").write_text("")
+    with pytest.raises(RiataError, match=r"empty\.fam: the file is empty"):
+        read_fam(tmp_path / "empty.fam")
+    (tmp_path / "latin.fam").write_bytes(b"f\xe9 s1 0 0 1 -9\n")
+    with pytest.raises(RiataError, match=r"latin\.fam: not a text file \(byte 0xe9 at offset 1 is not UTF-8\)"):
+        read_fam(tmp_path / "latin.fam")
+    (tmp_path / "huge.bim").write_text("1 rs1 0 99999999999999999999999 A G\n")
+    with pytest.raises(RiataError, match=r"huge\.bim: line 1: column 'pos' is not a number \(or too large\)"):
+        read_bim(tmp_path / "huge.bim")
     (tmp_path / "pos.bim").write_text("1 rs1 0 100 A G\n1 rs2 0 x C T\n")
-    with pytest.raises(RiataError, match=r"pos\.bim: line 2: column 'pos' is not numeric"):
+    with pytest.raises(RiataError, match=r"pos\.bim: line 2: column 'pos' is not a number \(or too large\)"):
         read_bim(tmp_path / "pos.bim")
 
 

@@ -206,7 +206,7 @@ class SimulationSettings(Settings):
     genotype_missing_rate: float = setting(0.002, "Share of missing genotype calls.", minimum=0, below=0.5)
     bad_variant_share: float = setting(0.005, "Share of SNPs with one call in ten missing (for call-rate QC).",
                                        minimum=0, maximum=1)  # fmt: skip
-    seed: int = setting(1, "Random seed of the simulation; the same seed gives the same cohort.")
+    seed: int = setting(1, "Random seed of the simulation; the same seed gives the same cohort.", minimum=0)
     external_samples: int = setting(
         0, "cohort: samples of each of two external validation cohorts from the same population (simulated in the "
         "same ancestry as the main cohort, with the same causal SNPs, effects and outcome model), written to "
@@ -327,7 +327,7 @@ class SplitSettings(Settings):
     validation_share: float = setting(0.2, "Share of samples for choosing lambda and early stopping.", above=0,
                                       below=1)  # fmt: skip
     test_share: float = setting(0.2, "Share of samples for the reported metrics.", above=0, below=1)
-    seed: int = setting(1, "Random seed of the stratified split.")
+    seed: int = setting(1, "Random seed of the stratified split.", minimum=0)
     min_matched: int = setting(50, "Fewest samples in both the clinical table and the genotypes to go on.", minimum=1)
 
     def combination_checks(self) -> list[tuple[bool, str]]:
@@ -386,7 +386,7 @@ class EmbeddingSettings(Settings):
         7, "pca, krylov: block Krylov iterations; each is one pass over the training genotypes (see "
         "benchmarks/embedding.py for accuracy and time).", minimum=1,
     )  # fmt: skip
-    seed: int = setting(1, "Seed of the random sketch or of the autoencoder's initialisation.")
+    seed: int = setting(1, "Seed of the random sketch or of the autoencoder's initialisation.", minimum=0)
     scheduler: str | None = setting(
         None, "pca: null for dask threads; local for a dask.distributed LocalCluster of the rule's threads; slurm to "
         "submit that many dask workers as SLURM jobs (dask-jobqueue); or a running scheduler's address "
@@ -415,7 +415,7 @@ class GwasSettings(Settings):
         "GWAS of the other folds, so the network sees training scores as honest as new samples' (0: none).",
         minimum=0,
     )  # fmt: skip
-    seed: int = setting(1, "Seed of the cross-fitting folds.")
+    seed: int = setting(1, "Seed of the cross-fitting folds.", minimum=0)
 
     def combination_checks(self) -> list[tuple[bool, str]]:
         return [(self.folds != 1, "folds must be 0 (none) or at least 2")]

@@ -82,15 +82,25 @@ def _follow_up_times(values: pd.Series, column: str, path: os.PathLike | str) ->
     return times
 
 
+def _overflows(value: object) -> bool:
+    """Whether text reads as an infinite float ('inf', '1e400')."""
+    try:
+        return bool(np.isinf(float(str(value))))
+    except ValueError:
+        return False
+
+
 def _numeric_column(values: pd.Series, column: str, path: os.PathLike | str) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RiataError(
-            f"{path}: line {row + 2}: numeric column {column!r} has non-numeric value {values.iloc[row]!r}"
-        )
-    return numbers.astype(float)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    unread = (numbers.isna() & values.notna()).to_numpy()  # "1e400" is unreadable here, "inf" infinite
+    infinite = np.isinf(numbers.to_numpy())
+    infinite[unread] = [_overflows(value) for value in values.to_numpy()[unread]]
+    infinite = pd.Series(infinite, index=values.index)
+    for problem, bad in (("an infinite or too large value", infinite), ("non-numeric value", unread & ~infinite)):
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise RiataError(f"{path}: line {row + 2}: numeric column {column!r} has {problem} '{values.iloc[row]}'")
+    return numbers
 
 
 @dataclass(frozen=True)

@@ -49,16 +49,26 @@ def _read_whitespace_table(path: Path, columns: list[str], dtypes: dict[str, Any
     """Read a headerless whitespace-separated PLINK text file with exactly ``len(columns)`` columns."""
     if not path.is_file():
         raise RiataError(f"{path}: file not found")
-    frame = pd.read_csv(path, sep=r"\s+", header=None, dtype=str, keep_default_na=False, engine="c")
-    if frame.shape[1] != len(columns):
-        raise RiataError(f"{path}: expected {len(columns)} columns, found {frame.shape[1]}")
+    try:
+        frame = pd.read_csv(path, sep=r"\s+", header=None, dtype=str, keep_default_na=False, engine="c")
+    except pd.errors.EmptyDataError:
+        raise RiataError(f"{path}: the file is empty") from None
+    except UnicodeDecodeError as error:
+        raise RiataError(f"{path}: not a text file (byte {error.object[error.start]:#04x} at offset {error.start} "
+                         "is not UTF-8)") from None  # fmt: skip
+    fields = (frame != "").sum(axis=1).to_numpy()  # a short line's missing fields read as ""
+    wrong = fields != len(columns)
+    if wrong.any():
+        line = 1 + int(wrong.argmax())
+        raise RiataError(f"{path}: line {line}: expected {len(columns)} columns, found {fields[line - 1]}")
     frame.columns = columns
     for column, dtype in dtypes.items():
         try:
             frame[column] = frame[column].astype(dtype)
-        except ValueError:
-            bad_line = 1 + int(pd.to_numeric(frame[column], errors="coerce").isna().to_numpy().argmax())
-            raise RiataError(f"{path}: line {bad_line}: column {column!r} is not numeric") from None
+        except (ValueError, OverflowError):
+            numbers = pd.to_numeric(frame[column], errors="coerce")
+            bad_line = 1 + int((numbers.isna() | (numbers.abs() >= 2**63)).to_numpy().argmax())
+            raise RiataError(f"{path}: line {bad_line}: column {column!r} is not a number (or too large)") from None
     return frame
 
 
