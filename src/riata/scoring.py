@@ -103,8 +103,12 @@ class RiataModel:
                 parameter.copy_(value.unsqueeze(0))
             return network(torch.from_numpy(design.to_numpy(dtype=np.float32)))[0]
 
+    def predictions(self, design: pd.DataFrame) -> np.ndarray:
+        """The task's predictions (a row of :meth:`riata.tasks.Task.predict`) of a design from :meth:`inputs`."""
+        return self.task.predict(self.outputs(design).unsqueeze(0))[0]
+
     def _predictions(self, clinical, genotypes, **options) -> np.ndarray:
-        return self.task.predict(self.outputs(self.inputs(clinical, genotypes, **options).design).unsqueeze(0))[0]
+        return self.predictions(self.inputs(clinical, genotypes, **options).design)
 
     def predict(self, clinical, genotypes=None, **options) -> np.ndarray:
         """Class labels (classification), values (continuous) or risk scores (survival: log relative hazards)."""
@@ -136,12 +140,12 @@ class RiataModel:
         stored = self.bundle.description["baseline_hazard"]
         return BaselineHazard(np.asarray(stored["times"]), np.asarray(stored["cumulative_hazard"]))
 
-    def prediction_table(self, scored: ScoredCohort) -> pd.DataFrame:
-        """What ``riata predict`` writes: sample_id, the outcome (and time) where the table has it, predictions."""
+    def prediction_table(self, scored: ScoredCohort, prediction: np.ndarray) -> pd.DataFrame:
+        """What ``riata predict`` writes of ``scored`` and its :meth:`predictions`: sample_id, the outcome (and
+        time) where the table has it, the prediction columns."""
         from riata.io.clinical import OUTCOME, OUTCOME_TIME
         from riata.io.results import prediction_columns
 
-        prediction = self.task.predict(self.outputs(scored.design).unsqueeze(0))[0]
         table = pd.DataFrame({"sample_id": scored.design.index})
         for column in (OUTCOME, OUTCOME_TIME):
             if column in scored.clinical:

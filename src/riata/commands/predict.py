@@ -38,7 +38,7 @@ def run(arguments: argparse.Namespace) -> None:
     model = load_model(arguments.model)
     scored = model.inputs(arguments.clinical, arguments.genotypes, use_fid=arguments.use_fid,
                           max_missing_share=arguments.max_missing_share, ambiguous=arguments.ambiguous)  # fmt: skip
-    table = model.prediction_table(scored)
+    table = model.prediction_table(scored, model.predictions(scored.design))
     with atomic_output(arguments.out) as path:
         table.to_csv(path, sep="\t", index=False, float_format="%.7g")
     logging.getLogger("riata").info("%r: scored %d samples", model, len(table))

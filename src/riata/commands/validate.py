@@ -85,9 +85,9 @@ def _validated(bundle: str, arguments: argparse.Namespace, settings, internal):
     if OUTCOME not in scored.clinical:
         raise RiataError(f"{arguments.clinical}: validation cohort {arguments.name!r} has no outcome column "
                          f"{model.clinical_spec.outcome!r}")  # fmt: skip
-    table = model.prediction_table(scored)
+    prediction = model.predictions(scored.design)
+    table = model.prediction_table(scored, prediction)
     target = model.task.targets(scored.clinical)
-    prediction = model.task.predict(model.outputs(scored.design).unsqueeze(0))[0]
     survival = None
     if model.outcome_type == "survival":
         from riata.survival import SurvivalReference
