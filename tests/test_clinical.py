@@ -64,7 +64,7 @@ def test_multiclass_and_continuous_outcomes(tmp_path):
     [
         ("ID\tCHD\tAGE\tDIAB\na\t1\t5\t1\n", "c.tsv: id column 'id' not found"),
         ("id\tY\tAGE\tDIAB\na\t1\t5\t1\n", "c.tsv: outcome column 'CHD' not found"),
-        ("id\tCHD\tDIAB\na\t1\t1\n", "c.tsv: declared covariate column 'AGE' not found"),
+        ("id\tCHD\tDIAB\na\t1\t1\nb\t0\t1\n", "c.tsv: declared covariate column 'AGE' not found"),
         ("id\tCHD\tAGE\tDIAB\na\t1\t5\t1\na\t0\t6\t1\n", "c.tsv: duplicate sample id 'a' in column 'id'"),
         (
             "id\tCHD\tAGE\tDIAB\na\t1\t5\t1\nb\t0\tfifty\t1\n",

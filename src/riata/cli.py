@@ -1,12 +1,15 @@
 """``riata <verb>``: one sub-command per module of :mod:`riata.commands`.
 
-A :class:`~riata.errors.RiataError` is printed as one ``ERROR: <message>`` line and exits with status 2.
+A :class:`~riata.errors.RiataError` or a file-system error (a path too long, a folder not writable) is printed
+as one ``ERROR: <message>`` line and exits with status 2. Any other exception is a bug in riata: it is printed
+as one ``ERROR:`` line too (exit status 1), with the traceback only when ``RIATA_TRACEBACK=1`` is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,4 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RiataError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"ERROR: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        if os.environ.get("RIATA_TRACEBACK") == "1":
+            raise
+        print(f"ERROR: riata {arguments.verb} failed unexpectedly ({type(error).__name__}: {error}); this is a bug "
+              "in riata: please report it with the command (RIATA_TRACEBACK=1 shows where it failed)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0

@@ -11,11 +11,12 @@ import difflib
 from pathlib import Path
 
 import jsonschema
+import pandas as pd
 import yaml
 
 from riata.errors import RiataError
 from riata.io.clinical import OUTCOME, OUTCOME_TIME, ClinicalTable, read_clinical
-from riata.settings import SECTIONS, ClinicalSpec, config_schema, from_config
+from riata.settings import FEATURE_SET_SOURCES, SECTIONS, ClinicalSpec, SplitSettings, config_schema, from_config
 
 
 def _unknown_keys(config: dict, schema: dict, where: str, source: str) -> None:
@@ -89,16 +90,36 @@ def _check_inputs(config: dict, source: str) -> None:
         )
 
 
-def read_config(path: str | Path) -> dict:
-    """A config file, validated and completed with defaults."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps the last value)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise RiataError(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in one section; "
+                                 "YAML would silently keep the last value")  # fmt: skip
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A config file's mapping, parsed with duplicate keys refused (errors name the file and line)."""
     path = Path(path)
     if not path.is_file():
         raise RiataError(f"{path}: config file not found")
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader) or {}  # a SafeLoader subclass
     except yaml.YAMLError as error:
         raise RiataError(f"{path}: not valid YAML ({getattr(error, 'problem', error)})") from None
-    return validate_config(raw, source=str(path))
+    except RiataError as error:
+        raise RiataError(f"{path}: {error}") from None
+
+
+def read_config(path: str | Path) -> dict:
+    """A config file, validated and completed with defaults."""
+    return validate_config(read_yaml(path), source=str(path))
 
 
 def describe_config(path: str | Path) -> str:
@@ -113,6 +134,8 @@ def describe_config(path: str | Path) -> str:
     lines += _describe_clinical(config, table)
     if uses_genotypes(config):
         lines += _describe_genotypes(config, table)
+    else:
+        _describe_split(config, table)
     return "\n".join(lines)
 
 
@@ -143,20 +166,33 @@ def _describe_clinical(config: dict, table: ClinicalTable) -> list[str]:
 def _describe_genotypes(config: dict, table: ClinicalTable) -> list[str]:
     genotypes = config["genotypes"]
     if genotypes["format"] != "bed":
+        _describe_split(config, table)
         return [f"genotypes {genotypes['path']} ({genotypes['format']}): converted to PLINK 1 by the workflow's "
                 "first step"]  # fmt: skip
     from riata.io.plink import check_bed, plink_paths, read_bim, read_fam
 
-    paths = plink_paths(genotypes["path"])
+    paths = plink_paths(genotypes["path"])  # read in the workflow's order: the split's files, then QC's
     fam = read_fam(paths["fam"], use_fid=table.spec.fid_column is not None)
+    split = _describe_split(config, table, fam["sample_id"].tolist(), paths["fam"])
     n_variants = len(read_bim(paths["bim"]))
     check_bed(paths["bed"], len(fam), n_variants)
-    in_both = table.frame.index.isin(fam["sample_id"]).sum()
-    if not in_both:
-        raise RiataError(f"{paths['fam']}: none of its {len(fam)} samples is in the clinical table (ids compared "
-                         f"as written, e.g. {fam['sample_id'].iloc[0]!r} and {table.frame.index[0]!r})")  # fmt: skip
+    if any("genetic" in FEATURE_SET_SOURCES[fs] for fs in config["training"]["feature_sets"]):
+        from riata.embedding import check_embedding_size
+
+        check_embedding_size(config["embedding"]["n_components"], int((split == "train").sum()), n_variants)
+    in_both = len(split)
     return [
         f"genotypes {genotypes['path']}: {len(fam)} samples x {n_variants} variants",
         f"  samples: {in_both} in both files, {len(table.frame) - in_both} only in the clinical table, "
         f"{len(fam) - in_both} only genotyped",
     ]
+
+
+def _describe_split(config: dict, table: ClinicalTable, genotype_ids: list[str] | None = None,
+                    genotype_file: Path | None = None) -> pd.Series:  # fmt: skip
+    """The split ``riata split`` would make (refused as it would refuse it)."""
+    from riata.split import split_samples
+
+    return split_samples(table.frame[OUTCOME], from_config(SplitSettings, config["split"]),
+                         outcome_type=table.spec.outcome_type, clinical_file=config["clinical"]["path"],
+                         genotype_ids=genotype_ids, genotype_file=genotype_file or "genotypes")  # fmt: skip

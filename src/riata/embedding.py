@@ -425,6 +425,13 @@ def _restores_torch_threads(function: Callable) -> Callable:
 
 
 @_restores_torch_threads
+def check_embedding_size(n_components: int, n_train: int, n_variants: int) -> None:
+    """Refuse an embedding wider than the training genotype matrix (``n_train`` x ``n_variants``) can hold."""
+    if n_components > min(n_train, n_variants):
+        raise RiataError(f"embed: {n_components} components need at least {n_components} training samples and "
+                         f"variants; have {n_train} samples and {n_variants} variants")  # fmt: skip
+
+
 def fit_pca(
     genotypes: GenotypeSelection,
     *,
@@ -455,11 +462,9 @@ def fit_pca(
     """
     n_train, n_variants = len(genotypes.train_rows), len(genotypes.variant_index)
     room = min(n_train, n_variants)  # no subspace can be wider than the training matrix's rank
-    if n_components < 1 or power_iterations < 1 or n_components > room:
-        raise RiataError(
-            f"embed: {n_components} components need at least {n_components} training samples and variants "
-            f"(and at least one iteration); have {n_train} samples and {n_variants} variants"
-        )
+    check_embedding_size(n_components, n_train, n_variants)
+    if power_iterations < 1:
+        raise RiataError(f"embed: power_iterations must be at least 1, got {power_iterations}")
     width = min(-(-(n_components + oversampling) // VECTOR_WIDTH) * VECTOR_WIDTH, room)
     algorithm = choose_algorithm(algorithm, n_train, relationship_max_samples)
     block_variants = max(64, min(block_variants, FLOAT_BLOCK_BYTES // (4 * genotypes.source.n_samples)))

@@ -3,7 +3,7 @@
 Library code raises :class:`RiataError` (a ValueError) for anything a user can fix (bad input files, bad
 settings).
 The command line prints it as a single ``ERROR: <message>`` line and exits with status 2; any other
-exception is a bug and keeps its traceback.
+exception is a bug, reported as one ``ERROR:`` line with exit status 1 (see :mod:`riata.cli`).
 """
 
 

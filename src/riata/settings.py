@@ -296,6 +296,12 @@ class ClinicalSpec(Settings):
               if column is not None),
             *((column not in self.categorical, f"column {column!r} is declared both numeric and categorical")
               for column in self.numeric),
+            *((self.covariates.count(column) == 1, f"column {column!r} is listed twice as a covariate")
+              for column in self.covariates),
+            *((not column.startswith("-"), f"column name {column!r} starts with '-', which a command line reads as "
+               "an option; rename the column")
+              for column in (self.id_column, self.outcome, self.fid_column, self.time_column, *self.covariates)
+              if column is not None),
         ]  # fmt: skip
 
 

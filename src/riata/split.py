@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Sequence
 
 import pandas as pd
@@ -15,7 +16,8 @@ from riata.settings import SPLITS, SplitSettings
 log = logging.getLogger("riata")
 
 
-def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, min_matched: int) -> list[str]:
+def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, min_matched: int,
+                  genotype_file: str | os.PathLike = "genotypes") -> list[str]:  # fmt: skip
     """Sample ids present in both files, in clinical-table order; refuse fewer than ``min_matched``."""
     in_genotypes = set(genotype_ids)
     matched = [sample for sample in clinical_ids if sample in in_genotypes]
@@ -27,12 +29,30 @@ def match_samples(clinical_ids: Sequence[str], genotype_ids: Sequence[str], *, m
         only_clinical,
         only_genotypes,
     )
+    if not matched and len(genotype_ids) and len(clinical_ids):
+        raise RiataError(f"{genotype_file}: none of its {len(genotype_ids)} samples is in the clinical table (ids "
+                         f"compared as written, e.g. {genotype_ids[0]!r} and {clinical_ids[0]!r})")  # fmt: skip
     if len(matched) < min_matched:
         raise RiataError(
             f"only {len(matched)} samples are in both the clinical table and the genotypes "
             f"({only_clinical} only clinical, {only_genotypes} only genotyped); at least {min_matched} needed"
         )
     return matched
+
+
+def split_samples(outcome: pd.Series, settings: SplitSettings, *, outcome_type: str,
+                  clinical_file: str | os.PathLike, genotype_ids: Sequence[str] | None = None,
+                  genotype_file: str | os.PathLike = "genotypes") -> pd.Series:  # fmt: skip
+    """The split of the samples with an outcome (``outcome``, indexed by sample id) that are genotyped when
+    ``genotype_ids`` are given: what ``riata split`` writes and ``riata check`` previews (see
+    :func:`stratified_split`), with the same refusals."""
+    ids = outcome.index.tolist()
+    if genotype_ids is not None:
+        ids = match_samples(ids, list(genotype_ids), min_matched=settings.min_matched, genotype_file=genotype_file)
+    elif len(ids) < settings.min_matched:
+        raise RiataError(f"{clinical_file}: only {len(ids)} samples with an outcome; at least "
+                         f"{settings.min_matched} needed")  # fmt: skip
+    return stratified_split(outcome.loc[ids], settings, outcome_type=outcome_type)
 
 
 def strata_of(outcome: pd.Series, outcome_type: str) -> pd.Series:

@@ -18,14 +18,17 @@ from riata.commands import (
     heatmaps,
     snps,
 )
-from riata.config import uses_genotypes, validate_config
+from riata.config import read_yaml, uses_genotypes, validate_config
 from riata.errors import RiataError
 from riata.io.results import FEATURE_FILES, QC_FILES, SEED_FILES
 from riata.settings import FEATURE_SET_SOURCES
 
 # Validated once, with riata's own check (the schema derives from riata.settings): it names the key at
 # fault and the nearest valid key for a misspelt one, and fills in every default.
+# Snakemake's own YAML reading keeps the last of a key given twice: each config file is read again, refusing that.
 try:
+    for config_file in workflow.configfiles:
+        read_yaml(config_file)
     config.update(validate_config(config))
 except RiataError as error:
     raise WorkflowError(f"ERROR: {error}") from None

@@ -20,22 +20,19 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> None:
-    from riata.errors import RiataError
     from riata.io.clinical import OUTCOME, read_clinical
     from riata.io.plink import read_fam
     from riata.io.results import write_split
     from riata.io.tables import atomic_output
-    from riata.split import match_samples, stratified_split
+    from riata.split import split_samples
 
     spec, settings = CLINICAL.read(arguments), SPLIT.read(arguments)
     clinical = read_clinical(arguments.clinical, spec, covariates=False).frame
-    ids = clinical.index.tolist()
+    genotype_ids, genotype_file = None, None
     if arguments.genotypes is not None:
-        fam = read_fam(f"{arguments.genotypes}.fam", use_fid=spec.fid_column is not None)
-        ids = match_samples(ids, fam["sample_id"].tolist(), min_matched=settings.min_matched)
-    elif len(ids) < settings.min_matched:
-        raise RiataError(f"{arguments.clinical}: only {len(ids)} samples with an outcome; at least "
-                         f"{settings.min_matched} needed")  # fmt: skip
-    split = stratified_split(clinical.loc[ids, OUTCOME], settings, outcome_type=spec.outcome_type)
+        genotype_file = f"{arguments.genotypes}.fam"
+        genotype_ids = read_fam(genotype_file, use_fid=spec.fid_column is not None)["sample_id"].tolist()
+    split = split_samples(clinical[OUTCOME], settings, outcome_type=spec.outcome_type, clinical_file=arguments.clinical,
+                          genotype_ids=genotype_ids, genotype_file=genotype_file)  # fmt: skip
     with atomic_output(arguments.out) as temporary:
         write_split(split, temporary)

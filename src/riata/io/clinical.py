@@ -27,12 +27,17 @@ RESERVED_NAMES = (OUTCOME, OUTCOME_TIME, "sample_id", "split", "prs")
 
 
 def _normalise_level(value: object) -> object:
-    """Categorical levels as text; integral floats lose their '.0' so that 1 and 1.0 are one level."""
+    """Labels and categorical levels as written, except that integral numbers lose a '.0' (1, 1.0 and '1.0'
+    are one level, '1'), since a table written with missing values often has its integers as floats."""
     if pd.isna(value):
         return np.nan
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else str(value)
 
 
 def _sorted_labels(labels) -> list[str]:
@@ -77,8 +82,8 @@ def _follow_up_times(values: pd.Series, column: str, path: os.PathLike | str) ->
     for problem, bad in (("missing", times.isna()), ("negative", times < 0)):
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            value = values.iloc[row]
-            raise RiataError(f"{path}: line {row + 2}: time column {column!r} has a {problem} time {value!r}")
+            written = "" if problem == "missing" else f" '{values.iloc[row]}'"
+            raise RiataError(f"{path}: line {row + 2}: time column {column!r} has a {problem} time{written}")
     return times
 
 
@@ -140,6 +145,8 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
     its frame then has no ``outcome`` (nor ``outcome_time``) column and every sample is kept.
     """
     text_columns = [c for c in (spec.id_column, spec.fid_column) if c]
+    if not str(path).lower().endswith(".parquet"):  # labels and levels as written (TRUE is not True)
+        text_columns += [*spec.categorical, *([spec.outcome] if spec.outcome_type != "continuous" else [])]
     table = read_table(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
     return check_clinical(table, spec, path, covariates=covariates, outcome_required=outcome_required)
 
@@ -160,6 +167,13 @@ def check_clinical(table: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathL
             raise RiataError(
                 f"{path}: {role} {column!r} not found (columns: {', '.join(map(str, table.columns[:12]))})"
             )
+    frame = pd.DataFrame(index=pd.Index(_sample_ids(table, spec, path), name="sample_id"))
+    classes = []
+    if has_outcome:  # ids and outcome first: what `riata split` reads, refused in the same order
+        outcome, classes = _coded_outcome(table[spec.outcome], spec, path)
+        frame[OUTCOME] = outcome.to_numpy()
+        if spec.outcome_type == "survival":
+            frame[OUTCOME_TIME] = _follow_up_times(table[spec.time_column], spec.time_column, path).to_numpy()
     if not covariates:
         spec = replace(spec, numeric=[], categorical=[])
     elif not spec.covariates:
@@ -167,13 +181,6 @@ def check_clinical(table: pd.DataFrame, spec: ClinicalSpec, path: str | os.PathL
     for column in spec.covariates:
         if column not in table.columns:
             raise RiataError(f"{path}: declared covariate column {column!r} not found")
-    frame = pd.DataFrame(index=pd.Index(_sample_ids(table, spec, path), name="sample_id"))
-    classes = []
-    if has_outcome:
-        outcome, classes = _coded_outcome(table[spec.outcome], spec, path)
-        frame[OUTCOME] = outcome.to_numpy()
-        if spec.outcome_type == "survival":
-            frame[OUTCOME_TIME] = _follow_up_times(table[spec.time_column], spec.time_column, path).to_numpy()
     for column in spec.numeric:
         frame[column] = _numeric_column(table[column], column, path).to_numpy()
     for column in spec.categorical:

@@ -34,6 +34,7 @@ log = logging.getLogger("riata")
 
 BED_MAGIC = bytes([0x6C, 0x1B, 0x01])
 BIM_COLUMNS = ["chrom", "snp", "cm", "pos", "a1", "a2"]
+ALLELE_CODE = r"[ACGTNacgtn]+|0"  # a nucleotide string, or PLINK's 0 for an allele not seen (monomorphic)
 FAM_COLUMNS = ["fid", "iid", "father", "mother", "sex", "phenotype"]
 
 
@@ -56,6 +57,8 @@ def _read_whitespace_table(path: Path, columns: list[str], dtypes: dict[str, Any
     except UnicodeDecodeError as error:
         raise RiataError(f"{path}: not a text file (byte {error.object[error.start]:#04x} at offset {error.start} "
                          "is not UTF-8)") from None  # fmt: skip
+    except pd.errors.ParserError:  # a line with more fields than the first
+        _refuse_ragged_line(path, len(columns))
     fields = (frame != "").sum(axis=1).to_numpy()  # a short line's missing fields read as ""
     wrong = fields != len(columns)
     if wrong.any():
@@ -72,9 +75,40 @@ def _read_whitespace_table(path: Path, columns: list[str], dtypes: dict[str, Any
     return frame
 
 
+def _refuse_ragged_line(path: Path, n_columns: int) -> None:
+    """Raise for the first line of ``path`` without ``n_columns`` whitespace-separated fields."""
+    with open(path) as lines:
+        for number, line in enumerate(lines, start=1):
+            if len(line.split()) != n_columns:
+                raise RiataError(f"{path}: line {number}: expected {n_columns} columns, found {len(line.split())}")
+    raise RiataError(f"{path}: cannot be read as a whitespace-separated table of {n_columns} columns")
+
+
 def read_bim(path: str | os.PathLike) -> pd.DataFrame:
-    """Variants of a ``.bim``: columns chrom, snp, cm, pos, a1 (counted allele), a2."""
-    return _read_whitespace_table(Path(path), BIM_COLUMNS, {"cm": float, "pos": np.int64})
+    """Variants of a ``.bim``: columns chrom, snp, cm, pos, a1 (counted allele), a2.
+
+    Refused: a variant id given twice, the same allele in both columns, and allele codes other than
+    nucleotide strings (A, C, G, T, N; several letters for an indel) or PLINK's ``0`` (an allele not seen).
+    """
+    bim = _read_whitespace_table(Path(path), BIM_COLUMNS, {"cm": float, "pos": np.int64})
+    repeated = bim["snp"].duplicated()
+    if repeated.any():
+        line = 1 + int(repeated.to_numpy().argmax())
+        raise RiataError(f"{path}: line {line}: variant id {bim['snp'].iloc[line - 1]!r} is given twice; make ids "
+                         "unique (e.g. plink2 --set-all-var-ids @:#:$r:$a)")  # fmt: skip
+    for column in ("a1", "a2"):
+        unreadable = ~bim[column].str.fullmatch(ALLELE_CODE)
+        if unreadable.any():
+            line = 1 + int(unreadable.to_numpy().argmax())
+            raise RiataError(f"{path}: line {line}: allele code {bim[column].iloc[line - 1]!r} in column {column} is "
+                             "not a nucleotide string (A, C, G, T, N) or 0; recode 1/2/3/4 alleles with plink "
+                             "--alleleACGT")  # fmt: skip
+    same = bim["a1"].str.upper() == bim["a2"].str.upper()
+    if same.any():
+        line = 1 + int(same.to_numpy().argmax())
+        raise RiataError(f"{path}: line {line}: variant {bim['snp'].iloc[line - 1]!r} has the same allele "
+                         f"{bim['a1'].iloc[line - 1]!r} in both allele columns")  # fmt: skip
+    return bim
 
 
 def sample_key(fid: pd.Series, iid: pd.Series, use_fid: bool) -> pd.Series:
@@ -101,6 +135,8 @@ def check_bed(path: str | os.PathLike, n_samples: int, n_variants: int) -> None:
         raise RiataError(f"{path}: file not found")
     with open(path, "rb") as handle:
         magic = handle.read(3)
+    if not magic:
+        raise RiataError(f"{path}: the file is empty")
     if magic != BED_MAGIC:
         raise RiataError(f"{path}: not a variant-major PLINK 1 .bed (magic number {magic.hex()}, expected 6c1b01)")
     expected = 3 + n_variants * ((n_samples + 3) // 4)

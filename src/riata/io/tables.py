@@ -90,11 +90,21 @@ def read_table(path: str | os.PathLike, **read_csv_options) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet":
         return _read_parquet(path, read_csv_options)
     try:
+        _check_header(path)
         return pd.read_csv(path, sep=separator_for(path), **read_csv_options)
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise RiataError(f"{path}: cannot be parsed as a table ({error})") from None
     except pd.errors.EmptyDataError:
         raise RiataError(f"{path}: file is empty") from None
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a column name given twice (pandas would rename the second copy ``NAME.1``)."""
+    header = pd.read_csv(path, sep=separator_for(path), header=None, nrows=1, dtype=str).iloc[0].tolist()
+    for position, name in enumerate(header):
+        if name in header[:position]:
+            raise RiataError(f"{path}: column {name!r} appears twice in the header (columns "
+                             f"{header.index(name) + 1} and {position + 1})")  # fmt: skip
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, float_format: str | None = None) -> None:
