@@ -138,7 +138,10 @@ class _PenalizedMLP(BaseEstimator):
         return self._forward(validate_data(self, X, reset=False, dtype=np.float32))
 
     def _forward(self, hidden: np.ndarray) -> np.ndarray:
-        """Network outputs (samples, outputs) of checked inputs (samples, features)."""
+        """Network outputs (samples, outputs) of checked inputs (samples, features), computed in float64 so that
+        a sample's output does not depend on the other samples of the batch (float32 BLAS kernels may round
+        differently by batch size)."""
+        hidden = hidden.astype(np.float64)
         last = len(self.coefs_) - 1
         for j, (weight, bias) in enumerate(zip(self.coefs_, self.intercepts_, strict=True)):
             hidden = hidden @ weight + bias
