@@ -189,6 +189,10 @@ class SimulationSettings(Settings):
         "normal", "Causal SNPs' effects per SD: normal (a few large, many small) or equal (one size, random signs: a "
         "sparse, strong architecture).", choices=("normal", "equal"),
     )  # fmt: skip
+    clinical_effect_scale: float = setting(
+        1.0, "Multiplies every clinical variable's effect (1: the Framingham-like effects of riata.simulate, age "
+        "0.9 per SD on the logit scale); truth.tsv gives the scaled effects.", minimum=0,
+    )  # fmt: skip
     prevalence: float = setting(
         0.25, "Expected share of cases (CHD = 1); survival: expected share with CHD by the end of follow-up without "
         "loss to follow-up.", above=0, below=1,

@@ -271,6 +271,7 @@ class OutcomeModel:
     snp_draws: np.ndarray  # (causal SNPs,) effects per SD before scaling
     snp_scale: float  # gives the genetic part its share of the variance (0: no genetic part)
     baseline: float = 0.0
+    clinical_effect_scale: float = 1.0  # multiplies every clinical effect of CLINICAL_EFFECTS
 
     @property
     def snp_effects(self) -> np.ndarray:
@@ -279,7 +280,7 @@ class OutcomeModel:
 
     def clinical_part(self, clinical: pd.DataFrame) -> np.ndarray:
         """Sum of effect x standardised clinical variable, shape (samples,)."""
-        return _clinical_predictor(clinical, self.clinical_scales)
+        return self.clinical_effect_scale * _clinical_predictor(clinical, self.clinical_scales)
 
     def genetic_part(self, causal_dosages: np.ndarray) -> np.ndarray:
         """Polygenic part from ``causal_dosages`` (samples x causal SNPs, no missing), shape (samples,)."""
@@ -314,7 +315,7 @@ def fit_outcome_model(
     genetic variance; the baseline gives the expected ``prevalence``.
     """
     scales = _clinical_scales(clinical)
-    clinical_part = _clinical_predictor(clinical, scales)
+    clinical_part = settings.clinical_effect_scale * _clinical_predictor(clinical, scales)
     means, sds, n_causal = causal_dosages.mean(axis=0), causal_dosages.std(axis=0), causal_dosages.shape[1]
     draws, scale = np.zeros(n_causal), 0.0
     if n_causal and settings.genetic_share:
@@ -325,7 +326,7 @@ def fit_outcome_model(
         score = (causal_dosages - means) / sds @ draws
         target_variance = settings.genetic_share / (1 - settings.genetic_share) * clinical_part.var()
         scale = float(np.sqrt(target_variance / score.var()))
-    model = OutcomeModel(scales, means, sds, draws, scale)
+    model = OutcomeModel(scales, means, sds, draws, scale, clinical_effect_scale=settings.clinical_effect_scale)
     predictor = clinical_part + model.genetic_part(causal_dosages)
     if settings.outcome_type == "survival":
         return replace(model, baseline=weibull_log_scale(predictor, settings))
@@ -442,7 +443,7 @@ def simulate_cohort(settings: SimulationSettings, out_dir: str | Path) -> None:
         model = fit_outcome_model(clinical, causal_dosages, settings, rng)
         parts = model.clinical_part(clinical), model.genetic_part(causal_dosages)
         outcome = _write_tables(temporaries[:2], sample_ids, clinical, parts, model.baseline, settings, rng)
-        truth = cohort_truth(variants["snp"].to_numpy()[causal], model.snp_effects)
+        truth = cohort_truth(variants["snp"].to_numpy()[causal], model.snp_effects, settings.clinical_effect_scale)
         truth.to_csv(temporaries[5], sep="\t", index=False, float_format="%.6g")
         # The latent scale's noise: logistic for a binary outcome, extreme-value (log of an exponential) for survival.
         noise = np.pi**2 / 6 if settings.outcome_type == "survival" else np.pi**2 / 3
@@ -564,14 +565,15 @@ def _harmonisation(
     return table, rng.permutation(present)
 
 
-def cohort_truth(causal_snps: np.ndarray, snp_effects: np.ndarray) -> pd.DataFrame:
+def cohort_truth(causal_snps: np.ndarray, snp_effects: np.ndarray, clinical_effect_scale: float = 1.0) -> pd.DataFrame:
     """truth.tsv of a cohort: every clinical variable and each causal SNP, with its role and effect per SD."""
+    effects = [clinical_effect_scale * effect for effect in CLINICAL_EFFECTS.values()]
     clinical = pd.DataFrame(
         {
             "variable": list(CLINICAL_EFFECTS),
             "kind": "clinical",
-            "role": ["causal" if e != 0 else "noise" for e in CLINICAL_EFFECTS.values()],
-            "effect_per_sd": list(CLINICAL_EFFECTS.values()),
+            "role": ["causal" if effect != 0 else "noise" for effect in effects],
+            "effect_per_sd": effects,
         }
     )
     snps = pd.DataFrame({"variable": causal_snps, "kind": "snp", "role": "causal", "effect_per_sd": snp_effects})

@@ -1,0 +1,164 @@
+"""Which lambda rule keeps the real effects? Selection of clinical variables measured against truth.tsv.
+
+Each cohort is made by ``riata simulate`` (Framingham-shaped clinical variables with known effects, see
+riata.simulate.CLINICAL_EFFECTS, scaled by ``--clinical-effect-scale``; 200 SNPs and no genetic part, since only
+the clinical selection is measured here) and analysed as the workflow does: ``riata split``, ``riata features``
+with the demo config's covariates, ``riata train`` on the clinical feature set under each sparse penalty with three
+seeds, once per lambda rule (the paths are the same; only the chosen lambda differs).
+
+For each (penalty, rule), over cohorts: recall of the variables with a strong effect (at least 0.5 on the logit
+scale: per SD for a numeric variable, between the levels of a two-level one), precision (kept variables with a
+non-zero true effect over all kept), F1, the share of seeds keeping at least one noise variable, and test AUROC,
+beside the oracle's AUROC (the true linear predictor on the test samples). Means with 95% intervals over cohorts
+(t-based); one row per cohort and seed in the --out table.
+
+    python benchmarks/selection.py                      # 20 cohorts: 600..5,000 people, effects x1 and x1.5
+    python benchmarks/selection.py --sizes 600 --scales 1 --replicates 1   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import itertools
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+from sklearn.metrics import roc_auc_score
+
+from riata.cli import main as riata_main
+
+ROOT = Path(__file__).resolve().parents[1]
+STRONG = 0.5  # logit-scale effect that a default rule must find
+PENALTIES = ("l1", "elastic_net", "group_lasso")
+RULES = ("best", "one_se")
+SEEDS = ("1", "2", "3")
+
+
+def riata(*arguments) -> None:
+    """``riata ARGUMENTS`` in this process, its log silenced; stops the benchmark when it fails."""
+    log = io.StringIO()
+    with contextlib.redirect_stderr(log):
+        status = riata_main([str(a) for a in arguments])
+    if status:
+        raise SystemExit(f"riata {arguments[0]} failed:\n{log.getvalue()[-2000:]}")
+
+
+def logit_scale_effects(folder: Path) -> pd.Series:
+    """Each clinical variable's true effect on the logit scale: per SD, or between levels for a two-level
+    variable (truth.tsv gives effects per SD of the variable)."""
+    truth = pd.read_csv(folder / "truth.tsv", sep="\t").query("kind == 'clinical'").set_index("variable")
+    clinical = pd.read_csv(folder / "clinical.tsv", sep="\t")
+    effects = {}
+    for variable, effect in truth["effect_per_sd"].items():
+        values = pd.to_numeric(clinical[variable], errors="coerce")
+        two_levels = values.notna().any() and values.dropna().nunique() == 2
+        effects[variable] = abs(effect) / values.std() * np.ptp(values.dropna()) if two_levels else abs(effect)
+    return pd.Series(effects)
+
+
+def oracle_auroc(folder: Path, split: pd.Series) -> float:
+    """AUROC of the true clinical linear predictor (from truth.tsv, standardised as the simulation did) on the
+    test samples."""
+    truth = pd.read_csv(folder / "truth.tsv", sep="\t").query("kind == 'clinical'").set_index("variable")
+    clinical = pd.read_csv(folder / "clinical.tsv", sep="\t", dtype={"sample_id": str}).set_index("sample_id")
+    predictor = sum(
+        effect * (pd.to_numeric(clinical[v], errors="coerce") - pd.to_numeric(clinical[v], errors="coerce").mean())
+        / pd.to_numeric(clinical[v], errors="coerce").std()
+        for v, effect in truth["effect_per_sd"].items() if effect
+    ).fillna(0)  # fmt: skip
+    test = split.index[split == "test"]
+    return roc_auc_score(clinical.loc[test, "CHD"], predictor.loc[test])
+
+
+def analyse(folder: Path, n_samples: int, scale: float, replicate: int, clinical: dict) -> list[dict]:
+    """Simulate one cohort, train every (penalty, rule) and compare what was kept with the truth."""
+    seed = 1000 * replicate + n_samples + int(100 * scale)
+    riata("simulate", "--out", folder, "--n-samples", n_samples, "--n-snps", 200, "--n-causal-snps", 0,
+          "--genetic-share", 0, "--clinical-effect-scale", scale, "--seed", seed)  # fmt: skip
+    spec = ["--id-column", "sample_id", "--outcome", "CHD", "--numeric", *clinical["numeric"], "--categorical",
+            *clinical["categorical"]]  # fmt: skip
+    riata("split", "--clinical", folder / "clinical.tsv", "--id-column", "sample_id", "--outcome", "CHD",
+          "--seed", seed, "--out", folder / "split.tsv")  # fmt: skip
+    riata("features", "--clinical", folder / "clinical.tsv", "--split", folder / "split.tsv", *spec,
+          "--out-dir", folder / "features")  # fmt: skip
+    effects = logit_scale_effects(folder)
+    strong, causal = set(effects.index[effects >= STRONG]), set(effects.index[effects > 0])
+    split = pd.read_csv(folder / "split.tsv", sep="\t", dtype={"sample_id": str}).set_index("sample_id")["split"]
+    oracle = oracle_auroc(folder, split)
+    rows = []
+    for penalty, rule in itertools.product(PENALTIES, RULES):
+        out = folder / f"{penalty}_{rule}"
+        riata("train", "--features", folder / "features", "--feature-set", "clinical", "--penalty", penalty,
+              "--lambda-rule", rule, "--seeds", *SEEDS, "--threads", 1, "--out-dir", out)  # fmt: skip
+        for seed in SEEDS:
+            metrics = pd.read_csv(out / f"seed{seed}" / "metrics.tsv", sep="\t").iloc[0]
+            kept = set(str(metrics["selected"]).split(";")) - {"nan", ""}
+            rows.append({
+                "n_samples": n_samples, "effect_scale": scale, "replicate": replicate, "penalty": penalty,
+                "rule": rule, "seed": int(seed), "n_strong": len(strong), "n_kept": len(kept),
+                "recall_strong": len(kept & strong) / len(strong) if strong else np.nan,
+                "recall_causal": len(kept & causal) / len(causal),
+                "precision": len(kept & causal) / len(kept) if kept else np.nan,
+                "noise_kept": len(kept - causal), "auroc": metrics["auroc"], "oracle_auroc": oracle,
+                "kept": ";".join(sorted(kept)),
+            })  # fmt: skip
+    return rows
+
+
+def interval(values: pd.Series) -> str:
+    values = values.dropna()
+    if len(values) < 2:
+        return f"{values.mean():.2f}"
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std() / np.sqrt(len(values))
+    return f"{values.mean():.2f} ({values.mean() - half:.2f}-{values.mean() + half:.2f})"
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per (size band, penalty, rule): means over cohorts (each cohort's mean over seeds first)."""
+    rows = rows.assign(size_band=np.where(rows["n_samples"] >= 900, ">= 900", "< 900"))
+    per_cohort = rows.groupby(["size_band", "penalty", "rule", "n_samples", "effect_scale", "replicate"]).agg(
+        recall_strong=("recall_strong", "mean"), recall_causal=("recall_causal", "mean"),
+        precision=("precision", "mean"), noise_seeds=("noise_kept", lambda k: (k > 0).mean()),
+        auroc=("auroc", "mean"), oracle_auroc=("oracle_auroc", "mean"), kept=("n_kept", "mean"),
+    )  # fmt: skip
+    per_cohort["f1"] = 2 * per_cohort["precision"] * per_cohort["recall_causal"] / (
+        per_cohort["precision"] + per_cohort["recall_causal"])  # fmt: skip
+    table = per_cohort.groupby(["size_band", "penalty", "rule"]).agg(
+        cohorts=("kept", "size"), **{column: (column, interval) for column in (
+            "recall_strong", "recall_causal", "precision", "f1", "noise_seeds", "kept", "auroc", "oracle_auroc")},
+    )  # fmt: skip
+    return table.reset_index()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[600, 900, 1500, 3000, 5000])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 1.5])
+    parser.add_argument("--replicates", type=int, default=2)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_selection.tsv"),
+                        help="one row per cohort, penalty, rule and seed")  # fmt: skip
+    arguments = parser.parse_args()
+    clinical = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["clinical"]
+    rows, start = [], time.perf_counter()
+    cohorts = list(itertools.product(arguments.sizes, arguments.scales, range(1, arguments.replicates + 1)))
+    for k, (n_samples, scale, replicate) in enumerate(cohorts, start=1):
+        with tempfile.TemporaryDirectory() as folder:
+            rows += analyse(Path(folder), n_samples, scale, replicate, clinical)
+        print(f"cohort {k}/{len(cohorts)}: {n_samples} people, effects x{scale:g}, replicate {replicate} "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
+    table = pd.DataFrame(rows)
+    Path(arguments.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(arguments.out, sep="\t", index=False, float_format="%.4g")
+    print(summary(table).to_string(index=False))
+    print(f"strong effects: at least {STRONG} on the logit scale; rows in {arguments.out}")
+
+
+if __name__ == "__main__":
+    main()
