@@ -166,6 +166,11 @@ CONFIG_PROBLEMS = [
         "clinical: column 'AGE' is declared both numeric and categorical",
     ),
     (lambda c: c["split"].update(seed=-1), "split.seed: -1 is less than the minimum of 0"),
+    (
+        lambda c: c["clinical"].update(positive_label=True),  # `positive_label: yes` unquoted
+        "clinical.positive_label: True is not of type 'string'; YAML reads an unquoted yes, no, on, off, true or false"
+        ' as a boolean: put the value in quotes, e.g. "yes"',
+    ),
 ]
 
 
