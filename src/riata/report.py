@@ -282,9 +282,11 @@ def truth_table(comparison: pd.DataFrame, inputs: dict[tuple, pd.DataFrame], tru
 
 
 def snp_importance(
-    variants: pd.DataFrame, loadings: pd.DataFrame | None, first_layers: dict[str, pd.DataFrame]
+    variants: pd.DataFrame, loadings: pd.DataFrame | None, first_layers: dict[tuple, pd.DataFrame]
 ) -> pd.DataFrame:
-    """Importance of each SNP for each model (one column ``importance_<label>``).
+    """Importance of each SNP for each model (``first_layers`` keyed by feature set, penalty, seed): one column
+    ``importance_<feature set> <penalty>, seed <seed>`` per model, then ``mean_importance_<feature set> <penalty>``
+    the mean over its seeds.
 
     A model on screened SNPs (first-layer rows named by SNP id): the SNP's first-layer group norm (0 for a
     SNP it does not see). A model on genetic components: the sum over the components it keeps of
@@ -293,14 +295,18 @@ def snp_importance(
     chrom, pos, one row per SNP, in the loadings' order.
     """
     table = variants[["snp", "chrom", "pos"]].copy()
-    for label, layer in first_layers.items():
+    seeds_of: dict[str, list[str]] = {}
+    for (feature_set, penalty, seed), layer in first_layers.items():
+        column = f"importance_{feature_set} {penalty}, seed {seed}"
+        seeds_of.setdefault(f"{feature_set} {penalty}", []).append(column)
         norms = pd.Series(np.linalg.norm(layer.to_numpy(), axis=1), index=layer.index)
         if table["snp"].isin(layer.index).any():
-            table[f"importance_{label}"] = table["snp"].map(norms).fillna(0.0).to_numpy()
+            table[column] = table["snp"].map(norms).fillna(0.0).to_numpy()
             continue
         components = np.array([norms.get(row, 0.0) for row in loadings.columns])
-        table[f"importance_{label}"] = np.abs(loadings.to_numpy()) @ components
-    return table
+        table[column] = np.abs(loadings.to_numpy()) @ components
+    means = {f"mean_importance_{model}": table[columns].mean(axis=1) for model, columns in seeds_of.items()}
+    return pd.concat([table, pd.DataFrame(means)], axis=1)
 
 
 def selected_snps(first_layers: dict[tuple, pd.DataFrame], gwas: pd.DataFrame) -> pd.DataFrame:

@@ -393,11 +393,12 @@ HEATMAP_MODELS = FIGURE_MODELS + (
     else []
 )
 WEIGHTS_MODEL = model_dir(HEATMAP_FEATURE_SET, WEIGHTS_PENALTY, SEEDS[0])
-# SNP importance: the first seed of every penalty of the models on components or on screened SNPs.
+# SNP importance: every seed of every penalty of the models on components or on screened SNPs.
 SNP_MODELS = [
-    model_dir(fs, p, SEEDS[0])
+    model_dir(fs, p, s)
     for fs in GENETIC_FEATURE_SETS + SNP_FEATURE_SETS
     for p in PENALTIES
+    for s in SEEDS
 ]
 
 # Calibration (binary and survival outcomes): every model's table; the first seed of the clinical baseline and
