@@ -347,7 +347,9 @@ CONFIG_PROBLEMS = [
     (lambda c: c["clinical"].update(time_column="T"), "clinical: time_column is for survival outcomes, not binary"),
     (lambda c: c["clinical"].update(path=None), "clinical.path is required unless simulate.enabled is true"),
     (lambda c: c.update(genotypes={}), "genotypes.path is required for the genetic feature sets"),
-    (lambda c: c["clinical"].update(positive_label=True), "clinical.positive_label: True is not of type 'string'"),
+    (lambda c: c["clinical"].update(positive_label=True),  # `positive_label: yes` unquoted
+     "clinical.positive_label: True is not of type 'string'; YAML reads an unquoted yes, no, on, off, true or false "
+     'as a boolean: put the value in quotes, e.g. "yes"'),
 ]  # fmt: skip
 
 
@@ -424,10 +426,13 @@ def clinical_tables(draw) -> tuple[list[str], list[np.ndarray], str]:
     columns = []
     for _ in names:
         kind = draw(st.sampled_from(["float", "int", "text", "bool", "inf"]))
-        values = {"float": lambda: rng.normal(50, 10, n).round(2), "int": lambda: rng.integers(0, 4, n),
-                  "text": lambda: rng.choice(["red", "blue", "1", "1.0", "TRUE", "a_b"], n),
-                  "bool": lambda: rng.choice([True, False], n),
-                  "inf": lambda: np.where(rng.random(n) < 0.05, np.inf, rng.normal(size=n))}[kind]().astype(object)
+        values = {
+            "float": lambda: rng.normal(50, 10, n).round(2),
+            "int": lambda: rng.integers(0, 4, n),
+            "text": lambda: rng.choice(["red", "blue", "1", "1.0", "TRUE", "a_b"], n),
+            "bool": lambda: rng.choice([True, False], n),
+            "inf": lambda: np.where(rng.random(n) < 0.05, np.inf, rng.normal(size=n)),
+        }[kind]().astype(object)
         values[rng.random(n) < draw(st.sampled_from([0, 0.1, 0.5, 1.0]))] = None
         columns.append(values)
     labels = draw(st.sampled_from([("0", "1"), ("no", "yes"), ("FALSE", "TRUE"), ("1.0", "0.0")]))
@@ -446,8 +451,11 @@ def test_any_clinical_table_is_refused_with_one_error_or_maps_one_to_one_onto_th
     frame.to_csv(cohort.folder / "clinical.tsv", sep="\t", index=False)
     numeric = [n for n, v in zip(names, values[2:], strict=True) if pd.to_numeric(pd.Series(v), errors="coerce")
                .notna().sum() == pd.Series(v).notna().sum()]  # fmt: skip
-    cohort.config["clinical"].update(positive_label=positive_label, numeric=numeric if declared else [],
-                                     categorical=[n for n in names if n not in numeric] if declared else [])
+    cohort.config["clinical"].update(
+        positive_label=positive_label,
+        numeric=numeric if declared else [],
+        categorical=[n for n in names if n not in numeric] if declared else [],
+    )
     cohort.config["training"]["feature_sets"] = ["clinical"]
     checked = cohort.check()
     result, output = cohort.workflow()

@@ -57,10 +57,12 @@ def assert_clean_error(result, message, *must_not_exist):
         assert not path.exists(), path
 
 
-def test_missing_clinical_file(tmp_path):
+def test_missing_clinical_file_names_the_absolute_path_tried(tmp_path):
     out = tmp_path / "split.tsv"
-    result = riata("split", "--clinical", tmp_path / "none.tsv", "--id-column", "id", "--outcome", "y", "--out", out)
-    assert_clean_error(result, f"{tmp_path / 'none.tsv'}: table not found", out)
+    result = riata("split", "--clinical", "data/none.tsv", "--id-column", "id", "--outcome", "y", "--out", out,
+                   cwd=tmp_path)  # fmt: skip
+    assert_clean_error(result, f"data/none.tsv: table not found (looked for {tmp_path.resolve() / 'data/none.tsv'}: "
+                       "relative paths are read from the working directory)", out)  # fmt: skip
 
 
 def test_shares_that_leave_no_training_samples(tiny_cohort, tmp_path):

@@ -1,7 +1,9 @@
+from pathlib import Path
+
 import pytest
 
 from riata.errors import RiataError
-from riata.io.clinical import read_clinical
+from riata.io.clinical import MISSING_VALUES, read_clinical
 from riata.settings import ClinicalSpec
 
 SPEC = ClinicalSpec(id_column="id", outcome="CHD", numeric=["AGE"], categorical=["DIAB"])
@@ -22,6 +24,15 @@ def test_reads_outcome_numeric_and_categorical(tmp_path):
     assert frame["outcome"].tolist() == [1, 0, 0]
     assert frame["AGE"].isna().tolist() == [False, True, False]
     assert frame["DIAB"].tolist()[:2] == ["1", "0"]  # 1.0 and 1 are one level
+
+
+def test_the_documented_missing_value_codes_are_missing_and_others_are_values(tmp_path):
+    rows = "".join(f"p{k},{k % 2},{code},{code}\n" for k, code in enumerate(MISSING_VALUES))
+    frame = read_clinical(write(tmp_path, f"id,CHD,AGE,DIAB\n{rows}p98,1,50,.\np99,0,60,-9\n", "c.csv"), SPEC).frame
+    assert frame["AGE"].isna().sum() == frame["DIAB"].isna().sum() == len(MISSING_VALUES)
+    assert frame["DIAB"].tolist()[-2:] == [".", "-9"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert all(f"`{code}`" in readme for code in MISSING_VALUES if code)
 
 
 def test_csv_and_other_outcome_labels(tmp_path):

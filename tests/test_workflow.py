@@ -343,6 +343,9 @@ def test_a_new_cohort_runs_by_editing_a_copy_of_the_template(tiny_cohort, tmp_pa
     config["split"]["min_matched"] = 100
     config["embedding"]["n_components"] = 4
     config["training"].update(seeds=[1], penalties=["none", "group_lasso"], max_epochs=40, n_lambdas=3)
+    causal_snp = pd.read_csv(tiny_cohort / "truth.tsv", sep="\t").query("kind == 'snp'")["variable"].iloc[0]
+    (data / "known.csv").write_text(f"variable,kind\nage_years,\nsystolic,\ncholesterol,\n{causal_snp},snp\n")
+    config["truth"]["path"] = "data/known.csv"
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     checked = subprocess.run([sys.executable, "-m", "riata", "check", "--config", "config.yaml"], cwd=tmp_path,
                              capture_output=True, text=True, env=ENVIRONMENT)  # fmt: skip
@@ -358,6 +361,9 @@ def test_a_new_cohort_runs_by_editing_a_copy_of_the_template(tiny_cohort, tmp_pa
     assert len(comparison) == 3 * 2
     columns = pd.read_csv(results / "features" / "columns.tsv", sep="\t")
     assert {"diabetic_no", "diabetic_yes", "colour_red"} <= set(columns["column"])
+    truth = pd.read_csv(results / "truth_check.tsv", sep="\t").query("feature_set != 'genetic'")
+    assert len(truth) == 4 and (truth[["causal", "noise"]] == [3, 2]).all().all()  # the user's own truth
+    assert pd.read_csv(results / "snp_truth.tsv", sep="\t")["causal_snps"].eq(1).all()
 
 
 @pytest.mark.workflow

@@ -60,7 +60,7 @@ def validate_config(config: dict, *, source: str = "config") -> dict:
                 f"{source}: cohort {error.instance!r} must be a plain name (letters, digits, '_', '.', '-'; "
                 "no '/' or leading '.'), so results stay under results/"
             )
-        raise RiataError(f"{source}: {key}: {error.message}")
+        raise RiataError(f"{source}: {key}: {error.message}{_quoting_hint(error)}")
     for settings_class in SECTIONS:  # the checks across settings of each section
         try:
             from_config(settings_class, completed[settings_class.section])
@@ -68,6 +68,19 @@ def validate_config(config: dict, *, source: str = "config") -> dict:
             raise RiataError(f"{source}: {problem}") from None
     _check_inputs(completed, source)
     return completed
+
+
+def _quoting_hint(error: jsonschema.ValidationError) -> str:
+    """For text the YAML reader turned into a boolean or a number: how to keep it text."""
+    expected = error.validator_value if error.validator == "type" else []
+    if "string" not in ([expected] if isinstance(expected, str) else expected):
+        return ""
+    if isinstance(error.instance, bool):
+        return ("; YAML reads an unquoted yes, no, on, off, true or false as a boolean: put the value in quotes, "
+                'e.g. "yes"')  # fmt: skip
+    if isinstance(error.instance, int | float):
+        return f'; YAML reads an unquoted number as a number: put the value in quotes, e.g. "{error.instance}"'
+    return ""
 
 
 def uses_genotypes(config: dict) -> bool:

@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 ZERO_COLOUR = "#9e9e9e"  # exact zeros: grey, outside the diverging colour map
 
 
-PATH_LINES_SHOWN = 30  # a regularisation path draws the variables with the largest norms along it
+PATH_LINES_SHOWN = 30  # a path panel of more variables (screened SNPs) draws those with the largest norms
 SNP_ROWS_SHOWN = 40  # a heat map shows at most this many SNP rows: the kept ones with the largest norms
 
 
@@ -109,28 +109,65 @@ def _save(figure, paths: Sequence[str | Path]) -> None:
     plt.close(figure)
 
 
-def draw_paths(paths: Sequence[tuple[str, pd.DataFrame]], out: Sequence[str | Path], *, metric: str = "loss") -> None:
-    """Regularisation paths: each variable's first-layer group norm against lambda (log scale), the
-    chosen lambda dashed, and the validation metric on a second axis; one panel per (title, path.tsv)."""
-    figure, axes = _grid(len(paths), 3, 5.2, 3.6)
-    for axis, (title, path) in zip(axes, paths, strict=False):
-        path = path.sort_values("lambda")
-        norms = [c for c in path.columns if c.startswith("norm:")]
-        largest = set(path[norms].max().sort_values(ascending=False).index[:PATH_LINES_SHOWN])
-        norms = [c for c in norms if c in largest]  # a SNP-level path has thousands of variables
-        for column in norms:
-            axis.plot(path["lambda"], path[column], linewidth=1, alpha=0.8)
-        axis.set_xscale("log")
-        axis.axvline(path.loc[path["chosen"], "lambda"].iloc[0], color="black", linestyle="--", linewidth=1)
-        axis.set_xlabel("lambda")
-        axis.set_ylabel("group norm of first-layer weights")
-        axis.set_title(title, loc="left", fontsize=10)
-        second = axis.twinx()
-        second.plot(path["lambda"], path[f"validation_{metric}"], color="black", marker=".", linewidth=1.5)
-        second.set_ylabel(f"validation {metric}")
-        top = path[norms].max().sort_values(ascending=False).index[:6]
-        axis.legend([axis.lines[norms.index(c)] for c in top], [c.removeprefix("norm:") for c in top], fontsize=6,
-                    loc="upper right", frameon=False)  # fmt: skip
+# A regularisation path's panels, by input source: genetic components and screened SNPs each apart, every other
+# source (clinical variables, polygenic score, the oracle's liability) in the clinical panel.
+PATH_GROUPS = {"genetic": "genetic components", "snp": "SNPs"}
+SOURCE_NAMES = {"clinical": "clinical variables", "prs": "polygenic score", "oracle": "true genetic liability"}
+
+
+def _path_panels(title: str, path: pd.DataFrame, inputs: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """One panel per input group of a model's path: (title naming the group, its norm columns); a group of
+    more than ``PATH_LINES_SHOWN`` variables (screened SNPs) keeps those with the largest norms along the path."""
+    source_of = inputs.drop_duplicates("variable").set_index("variable")["source"]
+    groups: dict[str, list[str]] = {}
+    for column in [c for c in path.columns if c.startswith("norm:")]:
+        source = source_of.get(column.removeprefix("norm:"), "clinical")
+        groups.setdefault(source if source in PATH_GROUPS else "clinical", []).append(column)
+    panels = []
+    for group, columns in groups.items():
+        sources = {source_of.get(c.removeprefix("norm:"), "clinical") for c in columns}
+        name = PATH_GROUPS.get(group) or " and ".join(SOURCE_NAMES[s] for s in SOURCE_NAMES if s in sources)
+        if len(columns) > PATH_LINES_SHOWN:
+            name += f" ({PATH_LINES_SHOWN} of {len(columns)} with the largest norms)"
+            columns = list(path[columns].max().sort_values(ascending=False).index[:PATH_LINES_SHOWN])
+        panels.append((f"{title}: {name}", columns))
+    return panels
+
+
+def _line_styles(count: int) -> list[tuple[tuple, str]]:
+    """``count`` (colour, line style) pairs, none alike: tab20's ten dark colours, then its ten light ones,
+    each set solid, then dashed, then dotted."""
+    colours = plt.get_cmap("tab20").colors
+    ordered = list(colours[0::2]) + list(colours[1::2])
+    return [(ordered[k % 20], ("-", "--", ":")[(k // 20) % 3]) for k in range(count)]
+
+
+def draw_paths(paths: Sequence[tuple[str, pd.DataFrame, pd.DataFrame]], out: Sequence[str | Path], *,
+               metric: str = "loss") -> None:  # fmt: skip
+    """Regularisation paths: each variable's first-layer group norm against lambda (log scale), the chosen
+    lambda dashed, and the validation metric on a second axis; one row per (title, path.tsv, inputs.tsv) model
+    and one panel per input group (clinical variables, genetic components, SNPs), every line in the legend."""
+    rows = [(path.sort_values("lambda"), _path_panels(title, path, inputs)) for title, path, inputs in paths]
+    columns = max(len(panels) for _, panels in rows)
+    figure, axes = plt.subplots(len(rows), columns, figsize=(9.0 * columns, 3.6 * len(rows)), squeeze=False,
+                                gridspec_kw={"wspace": 0.9, "hspace": 0.5})  # fmt: skip
+    for (path, panels), row_axes in zip(rows, axes, strict=True):
+        for axis, (title, norms) in zip(row_axes, panels, strict=False):
+            for column, (colour, style) in zip(norms, _line_styles(len(norms)), strict=True):
+                axis.plot(path["lambda"], path[column], color=colour, linestyle=style, linewidth=1.3,
+                          label=column.removeprefix("norm:"))  # fmt: skip
+            axis.set_xscale("log")
+            axis.axvline(path.loc[path["chosen"], "lambda"].iloc[0], color="black", linestyle="--", linewidth=1)
+            axis.set_xlabel("lambda (chosen: dashed)")
+            axis.set_ylabel("group norm of first-layer weights")
+            axis.set_title(title, loc="left", fontsize=10)
+            second = axis.twinx()
+            second.plot(path["lambda"], path[f"validation_{metric}"], color="black", marker=".", linewidth=1.5)
+            second.set_ylabel(f"validation {metric} (black)")
+            axis.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.2, 1.0), frameon=False,
+                        ncols=1 + len(norms) // 16)  # fmt: skip
+        for axis in row_axes[len(panels) :]:
+            axis.set_visible(False)
     _save(figure, out)
 
 
@@ -192,32 +229,71 @@ def draw_stability(stability: pd.DataFrame, out: Sequence[str | Path]) -> None:
     _save(figure, out)
 
 
-def draw_manhattan(importance: pd.DataFrame, columns: Sequence[str], out: Sequence[str | Path], causal=()) -> None:
-    """SNP importance along the genome, one panel per importance column; causal SNPs (if known) in red."""
-    figure, axes = _grid(max(len(columns), 1), 1, 11, 2.6)
-    chromosomes = list(dict.fromkeys(importance["chrom"]))
-    offsets, position, ticks = {}, 0, []
-    for chromosome in chromosomes:
-        span = importance.loc[importance["chrom"] == chromosome, "pos"].max()
-        offsets[chromosome] = position
-        ticks.append(position + span / 2)
-        position += span
-    x = (importance["pos"] + importance["chrom"].map(offsets)).to_numpy()
+def _nice_step(span: float, ticks: int) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving about ``ticks`` ticks over ``span``."""
+    raw = max(span, 1.0) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def _genome_layout(chromosome: pd.Series, position: pd.Series) -> tuple[dict[str, int], dict[str, int]]:
+    """Chromosomes laid end to end, in order of appearance: each one's span (its largest position) and offset."""
+    spans = position.groupby(chromosome, sort=False).max().astype(int).to_dict()
+    offsets = dict(zip(spans, np.cumsum([0, *spans.values()])[:-1].tolist(), strict=True))
+    return spans, offsets
+
+
+def _label_genome(axis, spans: dict[str, int], offsets: dict[str, int]) -> None:
+    """Position ticks within each chromosome (kb or Mb, about 12 over the genome) and, below them, each
+    chromosome's name at its middle."""
+    scale, unit = (1e6, "Mb") if max(spans.values()) >= 5e6 else (1e3, "kb")
+    step = _nice_step(sum(spans.values()) / scale, 12) * scale
+    ticks, labels = [], []
+    for name, span in spans.items():
+        inside = np.arange(0, span * 0.9, step)  # none crowding the next chromosome's first tick
+        ticks += list(offsets[name] + inside)
+        labels += [f"{t / scale:g}" for t in inside]
+    axis.set_xticks(ticks, labels=labels, fontsize=6)
+    axis.set_xlabel(f"position ({unit})", fontsize=7, loc="right", labelpad=1)
+    names = axis.secondary_xaxis(-0.22)
+    names.set_xticks([offsets[n] + spans[n] / 2 for n in spans], labels=[f"chromosome {n}" for n in spans],
+                     fontsize=8)  # fmt: skip
+    names.tick_params(length=0)
+    names.spines["bottom"].set_visible(False)
+
+
+def draw_manhattan(importance: pd.DataFrame, out: Sequence[str | Path], causal=()) -> None:
+    """SNP importance along the genome, one panel per ``mean_importance_<model>`` column (the mean over a
+    feature set and penalty's seeds, :func:`riata.report.snp_importance`); causal SNPs (if known) in red. Models
+    whose every seed kept no genetic input (importance zero everywhere) get no panel: a note names them."""
+    models = [c.removeprefix("mean_importance_") for c in importance.columns if c.startswith("mean_importance_")]
+    drawn = [m for m in models if importance[f"mean_importance_{m}"].max() > 0]
+    chromosome = importance["chrom"].astype(str)
+    spans, offsets = _genome_layout(chromosome, importance["pos"])
+    x = (importance["pos"] + chromosome.map(offsets)).to_numpy(dtype=float)
     is_causal = importance["snp"].isin(set(causal)).to_numpy()
-    shade = importance["chrom"].map({c: i % 2 for i, c in enumerate(chromosomes)}).to_numpy()
-    for axis, column in zip(axes, columns, strict=False):
-        y = importance[column].to_numpy()
+    shade = chromosome.map({name: i % 2 for i, name in enumerate(spans)}).to_numpy()
+    figure, axes = _grid(max(len(drawn), 1), 1, 11, 2.8)
+    figure.subplots_adjust(hspace=0.8, top=1 - 0.4 / figure.get_figheight())  # room for the chromosome names
+    for axis, model in zip(axes, drawn, strict=False):
+        y = importance[f"mean_importance_{model}"].to_numpy()
         # Line2D markers rather than scatter: Agg stamps one marker per point (7x faster at 500,000 SNPs).
         for parity, colour in enumerate(["#4c72b0", "#8fa8d2"]):
             points = (shade == parity) & ~is_causal
             axis.plot(x[points], y[points], linestyle="none", marker=".", markersize=1.5, color=colour, rasterized=True)
         axis.plot(x[is_causal], y[is_causal], linestyle="none", marker="o", markersize=3, color="#c0392b",
                   label="causal (truth)")  # fmt: skip
-        axis.set_xticks(ticks, labels=chromosomes, fontsize=7)
+        axis.set_xlim(x.min(), x.max())
+        _label_genome(axis, spans, offsets)
         axis.set_ylabel("importance")
-        axis.set_title(column.removeprefix("importance_"), loc="left", fontsize=10)
+        seeds = sum(c.startswith(f"importance_{model}, seed ") for c in importance.columns)
+        axis.set_title(f"{model}: mean over {seeds} seed{'s' * (seeds > 1)}", loc="left", fontsize=10)
         if is_causal.any():
             axis.legend(fontsize=7, frameon=False, loc="upper right")
+    empty = [m for m in models if m not in drawn]
+    if empty:
+        figure.suptitle(f"Not drawn, no genetic input kept by any seed: {', '.join(empty)}", x=0.01, y=1.0,
+                        ha="left", va="top", fontsize=9)  # fmt: skip
     _save(figure, out)
 
 

@@ -1,5 +1,5 @@
 """Result tables: the model comparison, the paired comparison with the baseline, selection stability
-and the check of selections against a simulation's truth; and their readable Markdown version."""
+and the check of selections against a truth; and their readable Markdown version."""
 
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def _per_seed_table(comparison: pd.DataFrame, metrics: list[str]) -> pd.DataFram
 
 
 def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | None) -> list[str]:
-    """Selection frequency across seeds and, on a simulated cohort, precision and recall against the truth."""
+    """Selection frequency across seeds and, with a truth, precision and recall against it."""
     sections = []
     if stability is not None and len(stability):
         ever = stability.groupby("variable")["selected"].transform("max") > 0
@@ -171,8 +171,9 @@ def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | No
     if truth is not None and len(truth):
         summary_truth = truth.groupby(["feature_set", "penalty"], sort=False)[["precision", "recall"]].mean()
         sections += [
-            "## Against the simulation's truth",
-            "Precision and recall of the kept clinical variables (causal versus noise in truth.tsv), mean over seeds.",
+            "## Against the truth",
+            "Precision and recall of the kept clinical variables (causal in the truth versus every other clinical "
+            "variable), mean over seeds.",
             _markdown_table(summary_truth.map(lambda v: f"{v:.2f}").reset_index()),
         ]
     return sections
@@ -250,26 +251,29 @@ def stability_table(
 
 
 def truth_table(comparison: pd.DataFrame, inputs: dict[tuple, pd.DataFrame], truth: pd.DataFrame) -> pd.DataFrame:
-    """Each model's selected clinical variables against a simulation's truth (causal or noise).
+    """Each model's selected clinical variables against a truth (:func:`riata.io.truth.read_truth`): its causal
+    clinical variables matter, every other clinical input variable is noise.
 
-    ``inputs`` as for :func:`stability_table`. Only input variables whose role the truth gives are
-    counted (genetic inputs have none here; selected SNPs are checked by :func:`snp_truth`).
+    ``inputs`` as for :func:`stability_table`. Only clinical inputs are counted (genetic inputs have no role
+    here; selected SNPs are checked by :func:`selected_snp_truth`).
     """
-    role = truth.loc[truth["kind"] != "snp"].set_index("variable")["role"]
+    from riata.io.truth import causal_names
+
+    causal_variables = set(causal_names(truth, "clinical"))
     rows = []
     for model in comparison.itertuples(index=False):
         selected = _selected(model)
-        own = inputs[(model.feature_set, model.penalty, model.seed)]["variable"].unique()
-        variables = [v for v in own if v in role.index]
-        causal = {v for v in variables if role[v] == "causal"}
-        noise = set(variables) - causal
+        own = inputs[(model.feature_set, model.penalty, model.seed)]
+        variables = set(own.loc[own["source"] == "clinical", "variable"])
+        causal = variables & causal_variables
+        noise = variables - causal
         true_positives, false_positives = len(selected & causal), len(selected & noise)
         rows.append(
             {"feature_set": model.feature_set, "penalty": model.penalty, "seed": model.seed,
              "causal": len(causal), "noise": len(noise), "true_positives": true_positives,
              "false_positives": false_positives, "false_negatives": len(causal) - true_positives,
              "true_negatives": len(noise) - false_positives,
-             "precision": true_positives / max(true_positives + false_positives, 1) if selected & set(variables)
+             "precision": true_positives / max(true_positives + false_positives, 1) if selected & variables
              else np.nan,
              "recall": true_positives / len(causal) if causal else np.nan,
              "noise_kept": ";".join(sorted(selected & noise))}
@@ -278,9 +282,11 @@ def truth_table(comparison: pd.DataFrame, inputs: dict[tuple, pd.DataFrame], tru
 
 
 def snp_importance(
-    variants: pd.DataFrame, loadings: pd.DataFrame | None, first_layers: dict[str, pd.DataFrame]
+    variants: pd.DataFrame, loadings: pd.DataFrame | None, first_layers: dict[tuple, pd.DataFrame]
 ) -> pd.DataFrame:
-    """Importance of each SNP for each model (one column ``importance_<label>``).
+    """Importance of each SNP for each model (``first_layers`` keyed by feature set, penalty, seed): one column
+    ``importance_<feature set> <penalty>, seed <seed>`` per model, then ``mean_importance_<feature set> <penalty>``
+    the mean over its seeds.
 
     A model on screened SNPs (first-layer rows named by SNP id): the SNP's first-layer group norm (0 for a
     SNP it does not see). A model on genetic components: the sum over the components it keeps of
@@ -289,14 +295,18 @@ def snp_importance(
     chrom, pos, one row per SNP, in the loadings' order.
     """
     table = variants[["snp", "chrom", "pos"]].copy()
-    for label, layer in first_layers.items():
+    seeds_of: dict[str, list[str]] = {}
+    for (feature_set, penalty, seed), layer in first_layers.items():
+        column = f"importance_{feature_set} {penalty}, seed {seed}"
+        seeds_of.setdefault(f"{feature_set} {penalty}", []).append(column)
         norms = pd.Series(np.linalg.norm(layer.to_numpy(), axis=1), index=layer.index)
         if table["snp"].isin(layer.index).any():
-            table[f"importance_{label}"] = table["snp"].map(norms).fillna(0.0).to_numpy()
+            table[column] = table["snp"].map(norms).fillna(0.0).to_numpy()
             continue
         components = np.array([norms.get(row, 0.0) for row in loadings.columns])
-        table[f"importance_{label}"] = np.abs(loadings.to_numpy()) @ components
-    return table
+        table[column] = np.abs(loadings.to_numpy()) @ components
+    means = {f"mean_importance_{model}": table[columns].mean(axis=1) for model, columns in seeds_of.items()}
+    return pd.concat([table, pd.DataFrame(means)], axis=1)
 
 
 def selected_snps(first_layers: dict[tuple, pd.DataFrame], gwas: pd.DataFrame) -> pd.DataFrame:

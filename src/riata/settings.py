@@ -268,7 +268,8 @@ class ClinicalSpec(Settings):
     )
     missing: str = setting(
         "impute", "impute: fill missing covariate values (fitted on training samples); refuse: stop at the first "
-        "missing value.", choices=("impute", "refuse"),
+        "missing value. Missing: an empty cell, NA, N/A, n/a, NaN, nan, null, NULL, None, <NA>, #N/A and a few "
+        "spreadsheet codes (README); '.', '-9' or '?' are values.", choices=("impute", "refuse"),
     )  # fmt: skip
     numeric_imputation: str = setting("median", "Value that fills a missing numeric covariate.",
                                       choices=("median", "mean"))  # fmt: skip
@@ -577,9 +578,24 @@ class TrainSettings(Settings):
     )  # fmt: skip
 
 
+@dataclass(frozen=True, kw_only=True)
+class TruthSettings(Settings):
+    """What is known to matter, to check the selections against (truth_check.tsv, and snp_truth.tsv for models
+    with genetic inputs)."""
+
+    section: ClassVar[str] = "truth"
+
+    path: str | None = setting(
+        None, "Table (.tsv, .txt or .csv) with a column 'variable' naming the clinical variables known to matter "
+        "(and, in rows whose optional column 'kind' is snp, SNP ids); an optional column 'role' says causal (the "
+        "default) or noise. Clinical variables it does not list count as noise. null: a simulated cohort's own "
+        "truth.tsv, or no check.", workflow=True,
+    )  # fmt: skip
+
+
 SECTIONS: tuple[type[Settings], ...] = (
     SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, GwasSettings,
-    PrsSettings, ScreenSettings, TrainSettings, ValidationSettings,
+    PrsSettings, ScreenSettings, TrainSettings, ValidationSettings, TruthSettings,
 )  # fmt: skip
 
 

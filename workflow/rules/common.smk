@@ -69,6 +69,10 @@ HEATMAP_FEATURE_SET = (
 )
 
 GENOTYPE_FORMAT = config["genotypes"]["format"]
+# What selections are checked against: the config's truth file, else a simulated cohort's own truth.
+TRUTH_SOURCE = config["truth"]["path"] or (
+    f"{RESULTS}/simulated/truth.tsv" if SIMULATED else None
+)
 
 
 wildcard_constraints:
@@ -392,11 +396,12 @@ HEATMAP_MODELS = FIGURE_MODELS + (
     else []
 )
 WEIGHTS_MODEL = model_dir(HEATMAP_FEATURE_SET, WEIGHTS_PENALTY, SEEDS[0])
-# SNP importance: the first seed of every penalty of the models on components or on screened SNPs.
+# SNP importance: every seed of every penalty of the models on components or on screened SNPs.
 SNP_MODELS = [
-    model_dir(fs, p, SEEDS[0])
+    model_dir(fs, p, s)
     for fs in GENETIC_FEATURE_SETS + SNP_FEATURE_SETS
     for p in PENALTIES
+    for s in SEEDS
 ]
 
 # Calibration (binary and survival outcomes): every model's table; the first seed of the clinical baseline and
@@ -412,15 +417,15 @@ CALIBRATION_FIGURE = "kaplan_meier" if SURVIVAL else "decision_curve"
 
 
 def snp_rule_inputs():
-    """The models, the loadings (models on components), the training GWAS (models on screened SNPs), and on
-    a simulated cohort its truth, with the training genotypes for the LD of kept and causal SNPs.
+    """The models, the loadings (models on components), the training GWAS (models on screened SNPs), and with
+    a truth the checked truth, with the training genotypes for the LD of kept and causal SNPs.
     """
     inputs = {"models": files_in(SNP_MODELS, snps.MODEL_FILES), "truth": truth_file()}
     if GENETIC_FEATURE_SETS:
         inputs["loadings"] = f"{RESULTS}/embedding/loadings.parquet"
     if SNP_FEATURE_SETS:
         inputs["gwas"] = f"{RESULTS}/gwas/associations.parquet"
-        if SIMULATED:
+        if TRUTH_SOURCE:
             inputs["genotypes"] = genotype_files()
             inputs["split"] = f"{RESULTS}/qc/split.tsv"
     return inputs
@@ -437,11 +442,20 @@ def weights_dir_of(wildcards, input):
 
 
 def truth_file():
-    return [f"{RESULTS}/simulated/truth.tsv"] if SIMULATED else []
+    """The checked truth (`riata truth`) that selections are compared with; none without a truth."""
+    return [f"{RESULTS}/truth.tsv"] if TRUTH_SOURCE else []
 
 
 def truth_option(wildcards, input):
     return f"--truth {shlex.quote(input.truth[0])}" if input.truth else ""
+
+
+def truth_inputs():
+    """The truth as given, the clinical table whose columns it names, and the genotypes for its SNP ids."""
+    inputs = {"truth": TRUTH_SOURCE, "clinical": clinical_table()}
+    if USES_GENOTYPES:
+        inputs["genotypes"] = [f"{genotype_prefix()}.bim"]
+    return inputs
 
 
 def snp_genotype_option(wildcards, input):
@@ -463,7 +477,7 @@ def final_outputs():
         f"{RESULTS}/figures/weights_over_epochs.png",
         f"{RESULTS}/figures/stability.png",
     ]
-    if SIMULATED:
+    if TRUTH_SOURCE:
         outputs.append(f"{RESULTS}/truth_check.tsv")
     outputs += [f"{RESULTS}/bundles/{fs}/{p}" for fs in FEATURE_SETS for p in PENALTIES]
     outputs += [
@@ -481,6 +495,6 @@ def final_outputs():
         outputs += [f"{RESULTS}/snp_importance.tsv", f"{RESULTS}/figures/manhattan.png"]
         if SNP_FEATURE_SETS:
             outputs.append(f"{RESULTS}/selected_snps.tsv")
-        if SIMULATED:
+        if TRUTH_SOURCE:
             outputs.append(f"{RESULTS}/snp_truth.tsv")
     return outputs

@@ -1,6 +1,27 @@
 # Tables and figures of the results, all of them in the Snakemake HTML report (aggregate results only).
 
 
+# The truth (config truth.path, or a simulated cohort's own) checked against the data before any training result.
+if TRUTH_SOURCE:
+
+    rule truth:
+        input:
+            **truth_inputs(),
+        output:
+            f"{RESULTS}/truth.tsv",
+        log:
+            f"{LOGS}/truth.log",
+        benchmark:
+            f"{BENCHMARKS}/truth.tsv"
+        conda:
+            "../../envs/riata.yaml"
+        params:
+            genotypes=snp_genotype_option,
+        shell:
+            "riata truth --truth {input.truth:q} --clinical {input.clinical:q} {params.genotypes}"
+            " --out {output:q} 2> {log:q}"
+
+
 rule compare:
     input:
         models=files_in(ALL_MODELS, compare.MODEL_FILES),
@@ -24,7 +45,7 @@ rule compare:
                 caption="../report/truth.rst",
                 category="Selection",
             )
-            if SIMULATED
+            if TRUTH_SOURCE
             else []
         ),
     log:
@@ -37,14 +58,10 @@ rule compare:
         models=model_dirs_of,
         features=folder_of_input_features,
         truth=truth_option,
-        out_truth=(
-            f"--out-truth {shlex.quote(f'{RESULTS}/truth_check.tsv')}"
-            if SIMULATED
-            else ""
-        ),
+        outputs=optional_output_options,
     shell:
         "riata compare {params.models} --features {params.features:q} {params.truth} --out-tsv {output.tsv:q}"
-        " --out-md {output.md:q} --out-stability {output.stability:q} {params.out_truth} 2> {log:q}"
+        " --out-md {output.md:q} --out-stability {output.stability:q} {params.outputs} 2> {log:q}"
 
 
 rule heatmaps:
@@ -192,7 +209,7 @@ if SNP_MODELS:
                     caption="../report/snp_truth.rst",
                     category="SNPs",
                 )
-                if SIMULATED
+                if TRUTH_SOURCE
                 else []
             ),
         log:

@@ -31,11 +31,12 @@ from riata.commands import (
     snps,
     split,
     train,
+    truth,
     validate,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, framingham, split, qc, embed, features, gwas, score, train, compare, figures,
+    check, convert, simulate, framingham, truth, split, qc, embed, features, gwas, score, train, compare, figures,
     calibration, snps, heatmaps, bundle, predict, validate,
 )  # fmt: skip
 

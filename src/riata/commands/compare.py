@@ -18,7 +18,7 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="folder written by `riata features` (reads columns.tsv and preprocessing.json)",
     )
-    parser.add_argument("--truth", help="truth.tsv of a simulated cohort: check selections against it")
+    parser.add_argument("--truth", help="truth.tsv written by `riata truth`: check selections against it")
     parser.add_argument("--out-tsv", required=True, help="comparison.tsv to write")
     parser.add_argument("--out-md", required=True, help="comparison.md to write")
     parser.add_argument("--out-stability", required=True, help="stability.tsv to write")
@@ -39,7 +39,8 @@ def run(arguments: argparse.Namespace) -> None:
         read_refit_frequencies,
         read_test_predictions,
     )
-    from riata.io.tables import atomic_outputs, read_table
+    from riata.io.tables import atomic_outputs
+    from riata.io.truth import read_truth
     from riata.report import (
         against_baseline,
         comparison_markdown,
@@ -64,7 +65,7 @@ def run(arguments: argparse.Namespace) -> None:
     inputs = {(m["feature_set"], m["penalty"], m["seed"]): read_inputs(model_dir) for model_dir, m in models}
     refits = pd.concat([read_refit_frequencies(model_dir, m) for model_dir, m in models], ignore_index=True)
     stability = stability_table(comparison, inputs, refits)
-    truth = truth_table(comparison, inputs, read_table(arguments.truth)) if arguments.truth else None
+    truth = truth_table(comparison, inputs, read_truth(arguments.truth)) if arguments.truth else None
     outputs = [arguments.out_tsv, arguments.out_md, arguments.out_stability]
     with atomic_outputs(outputs + ([arguments.out_truth] if truth is not None else [])) as paths:
         comparison.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")

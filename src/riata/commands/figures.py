@@ -7,7 +7,7 @@ import argparse
 from riata.commands.common import add_model_arguments
 
 CONFIG_OPTIONS = ()
-MODEL_FILES = ("metrics.tsv", "training.tsv", "path.tsv")
+MODEL_FILES = ("metrics.tsv", "training.tsv", "path.tsv", "inputs.tsv")
 WEIGHTS_MODEL_FILES = ("metrics.tsv", "first_layer_epochs.tsv")
 
 
@@ -23,16 +23,17 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
 def run(arguments: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from riata.io.results import model_label, read_model_metrics
+    from riata.io.results import model_label, read_inputs, read_model_metrics
     from riata.io.tables import atomic_outputs, read_table
     from riata.plots import draw_paths, draw_stability, draw_training, draw_weights_over_epochs
 
     paths, curves = [], []
     for model_dir in map(Path, arguments.models):
         metrics = read_model_metrics(model_dir)
-        curves.append((model_label(metrics), read_table(model_dir / "training.tsv")))
+        title = f"{metrics['feature_set']} {model_label(metrics)}"
+        curves.append((title, read_table(model_dir / "training.tsv")))
         if metrics["penalty"] != "none":
-            paths.append((model_label(metrics), read_table(model_dir / "path.tsv")))
+            paths.append((title, read_table(model_dir / "path.tsv"), read_inputs(model_dir)))
     weights_dir = Path(arguments.weights_model)
     epochs = read_table(weights_dir / "first_layer_epochs.tsv")
     outputs = [arguments.out_paths, arguments.out_training, arguments.out_weights, arguments.out_stability]

@@ -11,10 +11,10 @@ MODEL_FILES = ("metrics.tsv", "first_layer.tsv", "inputs.tsv")
 
 
 def register_arguments(parser: argparse.ArgumentParser) -> None:
-    add_model_arguments(parser, MODEL_FILES, "with genetic components or screened SNPs")
+    add_model_arguments(parser, MODEL_FILES, "with genetic components or screened SNPs (every seed)")
     parser.add_argument("--loadings", help="loadings written by `riata embed` (models on genetic components)")
     parser.add_argument("--gwas", help="associations written by `riata gwas` (models on screened SNPs)")
-    parser.add_argument("--truth", help="truth.tsv of a simulated cohort: causal SNPs near the top, and kept")
+    parser.add_argument("--truth", help="truth.tsv written by `riata truth`: causal SNPs near the top, and kept")
     parser.add_argument("--genotypes", help="PLINK 1 prefix: LD of kept and causal SNPs (with --truth and --gwas)")
     parser.add_argument("--split", help="split.tsv whose training samples give that LD (with --genotypes)")
     parser.add_argument("--use-fid", action="store_true", help="match samples on FID and IID (default: IID)")
@@ -28,8 +28,9 @@ def run(arguments: argparse.Namespace) -> None:
     from pathlib import Path
 
     from riata.errors import RiataError
-    from riata.io.results import model_label, read_inputs, read_model_metrics
+    from riata.io.results import read_inputs, read_model_metrics
     from riata.io.tables import atomic_outputs, read_table
+    from riata.io.truth import causal_names, read_truth
     from riata.io.variant_tables import read_loadings
     from riata.plots import draw_manhattan
     from riata.report import causal_snps_in_top, selected_snps, snp_importance
@@ -46,19 +47,20 @@ def run(arguments: argparse.Namespace) -> None:
     for model_dir in map(Path, arguments.models):
         metrics, inputs = read_model_metrics(model_dir), read_inputs(model_dir)
         layer = read_table(model_dir / "first_layer.tsv", dtype={"input": str}).set_index("input")
-        layers[f"{metrics['feature_set']} {model_label(metrics)}"] = layer
+        model = (metrics["feature_set"], metrics["penalty"], int(metrics["seed"]))
+        layers[model] = layer
         if (inputs["source"] == "snp").any():
-            snp_layers[(metrics["feature_set"], metrics["penalty"], int(metrics["seed"]))] = layer
+            snp_layers[model] = layer
     importance = snp_importance(variants, loadings, layers)
     selected = selected_snps(snp_layers, gwas) if gwas is not None and snp_layers else None
-    truth = read_table(arguments.truth, dtype={"variable": str}) if arguments.truth else None
+    truth = read_truth(arguments.truth) if arguments.truth else None
     outputs = [arguments.out_tsv, arguments.out_png]
     outputs += [arguments.out_selected] if selected is not None else []
     outputs += [arguments.out_truth] if truth is not None else []
-    causal = list(truth.loc[truth["kind"] == "snp", "variable"]) if truth is not None else []
+    causal = causal_names(truth, "snp") if truth is not None else []
     with atomic_outputs(outputs) as paths:
         importance.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")
-        draw_manhattan(importance, [c for c in importance.columns if c.startswith("importance_")], [paths[1]], causal)
+        draw_manhattan(importance, [paths[1]], causal)
         if selected is not None:
             selected.to_csv(paths[2], sep="\t", index=False, float_format="%.6g")
         if truth is not None:

@@ -24,6 +24,10 @@ OUTCOME = "outcome"  # name of the coded outcome column in every table riata wri
 OUTCOME_TIME = "outcome_time"  # survival outcomes: the follow-up time, beside the event
 # Names of riata's own columns and generated inputs, which no covariate may take (with GENETIC_PREFIX*).
 RESERVED_NAMES = (OUTCOME, OUTCOME_TIME, "sample_id", "split", "prs")
+# Cell texts that mean "missing" in a delimited clinical table (pandas' defaults, pinned and documented in the
+# README); '.', '-9' or '?' are values. A parquet table's nulls are missing.
+MISSING_VALUES = ("", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "null", "NULL", "None", "<NA>", "#N/A",
+                  "#N/A N/A", "#NA", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN")  # fmt: skip
 
 
 def _normalise_level(value: object) -> object:
@@ -147,7 +151,7 @@ def read_clinical(path: str | os.PathLike, spec: ClinicalSpec, *, covariates: bo
     text_columns = [c for c in (spec.id_column, spec.fid_column) if c]
     if not str(path).lower().endswith(".parquet"):  # labels and levels as written (TRUE is not True)
         text_columns += [*spec.categorical, *([spec.outcome] if spec.outcome_type != "continuous" else [])]
-    table = read_table(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
+    table = read_table(path, dtype=dict.fromkeys(text_columns, str), na_values=MISSING_VALUES, keep_default_na=False)
     return check_clinical(table, spec, path, covariates=covariates, outcome_required=outcome_required)
 
 

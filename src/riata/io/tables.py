@@ -77,10 +77,16 @@ def separator_for(path: str | os.PathLike) -> str:
 
 
 def require_file(path: str | os.PathLike, what: str = "input file") -> Path:
-    """Return ``path`` as a Path, or raise a RiataError naming it when it does not exist."""
+    """Return ``path`` as a Path, or raise a RiataError naming it when it does not exist (and, for a relative
+    path, the absolute path tried: relative paths are read from the working directory)."""
     path = Path(path)
     if not path.is_file():
-        raise RiataError(f"{path}: {what} not found")
+        where = (
+            ""
+            if path.is_absolute()
+            else f" (looked for {path.absolute()}: relative paths are read from the working directory)"
+        )
+        raise RiataError(f"{path}: {what} not found{where}")
     return path
 
 
