@@ -411,7 +411,7 @@ def test_the_installed_command_prints_one_error_line_and_exits_2(cohort):
 # Names a user may give columns, riata's own among them, and arbitrary short ones.
 COLUMN_NAMES = st.one_of(
     st.sampled_from(["AGE", "COLOR", "COLOR_red", "genetic_0", "genetic_12", "outcome", "outcome_time",
-                     "sample_id", "split", "prs", "CHD", "-x", "a b", "Größe", "1", "x.1"]),
+                     "sample_id", "split", "prs", "CHD", "-x", "a b", "Größe", "0", "1", "x.1"]),
     st.text(alphabet="abXY_01.-", min_size=1, max_size=5),
 )  # fmt: skip
 
@@ -440,7 +440,8 @@ def clinical_tables(draw) -> tuple[list[str], list[np.ndarray], str]:
     return names, [np.arange(n).astype(str), outcome, *columns], draw(st.sampled_from([*labels, "1"]))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomised: the same 30 tables every run (a fresh exploration: --hypothesis-seed=N).
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(table=clinical_tables(), declared=st.booleans())
 def test_any_clinical_table_is_refused_with_one_error_or_maps_one_to_one_onto_the_inputs(template, tmp_path_factory,
                                                                                         table, declared):  # fmt: skip

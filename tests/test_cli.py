@@ -17,6 +17,7 @@ VERBS = [
     "convert",
     "simulate",
     "framingham",
+    "truth",
     "split",
     "qc",
     "embed",

@@ -105,7 +105,8 @@ def read_features(
         for split in splits
     }
     parameters = json.loads((features_dir / FEATURE_FILES["parameters"]).read_text())
-    return design, read_table(features_dir / FEATURE_FILES["columns"]), parameters
+    columns = read_table(features_dir / FEATURE_FILES["columns"], dtype={"column": str, "variable": str})
+    return design, columns, parameters
 
 
 def seed_directory(out_dir: str | Path, seed: int) -> Path:
