@@ -88,7 +88,7 @@ def test_lambda_max_is_where_a_linear_model_becomes_empty(penalty):
     settings = TrainSettings(
         hidden_layers=(), max_epochs=1500, patience=0, batch_size=300, learning_rate=1.0, momentum=0.0
     )
-    top = lambda_max(BINARY, penalty, x, y, groups, [1], settings)
+    (top,) = lambda_max(BINARY, penalty, x, y, groups, [1], settings)
     fit = fit_stack(
         x, y, x, y, task=BINARY, penalty=penalty, lambdas=np.array([top * 1.02, top * 0.9]), seeds=np.array([1, 1]),
         groups=groups, settings=settings,
