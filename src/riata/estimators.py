@@ -305,6 +305,7 @@ class _PenalizedMLPPath(_Network):
         validation_fraction=0.1,
         l1_ratio=DEFAULTS.l1_ratio,
         groups=None,
+        adaptive=DEFAULTS.adaptive,
         warm_start=DEFAULTS.warm_start,
         mode=DEFAULTS.mode,
         optimizer=DEFAULTS.optimizer,
@@ -327,6 +328,7 @@ class _PenalizedMLPPath(_Network):
         self.validation_fraction = validation_fraction
         self.l1_ratio = l1_ratio
         self.groups = groups
+        self.adaptive = adaptive
         self.warm_start = warm_start
         self.mode = mode
         self.optimizer = optimizer
@@ -347,8 +349,8 @@ class _PenalizedMLPPath(_Network):
         (samples,) stratifies the validation split and the folds of a classifier."""
         settings = self._settings(
             patience=self.n_iter_no_change, n_lambdas=self.n_lambdas, lambda_min_ratio=self.lambda_min_ratio,
-            warm_start=self.warm_start, lambda_rule=self.lambda_rule, selection_metric=self.selection_metric,
-            regression_loss=task.regression_loss,
+            warm_start=self.warm_start, adaptive=self.adaptive, lambda_rule=self.lambda_rule,
+            selection_metric=self.selection_metric, regression_loss=task.regression_loss,
         )  # fmt: skip
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -358,7 +360,8 @@ class _PenalizedMLPPath(_Network):
             raise ValueError(str(error)) from None
         labels = self._group_labels(x.shape[1])
         self.n_features_in_ = x.shape[1]
-        variable_of = pd.Series([str(label) for label in labels], index=self._feature_names())
+        names = self._feature_names()  # the path's selected names: features, or the groups' labels
+        variable_of = pd.Series(names if self.groups is None else [str(label) for label in labels], index=names)
         common = {"task": task, "penalty": self.penalty, "groups": Groups.from_labels(labels), "seeds": [seed],
                   "settings": settings}  # fmt: skip
         train, validation = _validation_split(len(x), self.validation_fraction, classes, rng)
@@ -379,6 +382,7 @@ class _PenalizedMLPPath(_Network):
         self.lambdas_ = table["lambda"].to_numpy()
         self.lambda_ = float(points[chosen].lambda_)
         self.best_epoch_ = points[chosen].best_epoch
+        self.n_iter_ = int(points[chosen].history["epoch"].max())
         self._set_network(points[chosen].parameters, labels)
         return self
 
@@ -387,6 +391,8 @@ def _validation_split(n_samples: int, fraction: float, classes: np.ndarray | Non
     """Training and validation sample positions: ``fraction`` of the samples (at least one per class) held
     out, stratified on ``classes`` (samples,) when every class has two samples."""
     n_classes = 1 if classes is None else len(np.unique(classes))
+    if n_samples <= n_classes:
+        raise ValueError(f"too few samples to hold out validation samples: n_samples = {n_samples}")
     size = min(max(round(fraction * n_samples), n_classes, 1), n_samples - n_classes)
     stratify = classes if classes is not None and np.bincount(classes).min() >= 2 else None
     return train_test_split(np.arange(n_samples), test_size=size, random_state=rng, stratify=stratify)
@@ -448,7 +454,8 @@ class PenalizedMLPClassifierCV(_Classifier, _PenalizedMLPPath):
     lambda, largest first: lambda, best epoch, each validation metric and its standard error, n_selected,
     selected (kept group names, a list), norm:<group> and chosen), ``selected_features_`` (kept feature
     names, from a DataFrame's columns or x0, x1, ...), ``support_``, ``classes_``, ``coefs_``,
-    ``intercepts_``, ``first_layer_weights_``, ``groups_``, ``group_norms_``, ``best_epoch_``.
+    ``intercepts_``, ``first_layer_weights_``, ``groups_``, ``group_norms_``, ``best_epoch_``, ``n_iter_`` (epochs
+    the chosen network trained).
     """
 
     def fit(self, X, y):
@@ -476,6 +483,7 @@ class PenalizedMLPRegressorCV(RegressorMixin, _PenalizedMLPPath):
         validation_fraction=0.1,
         l1_ratio=DEFAULTS.l1_ratio,
         groups=None,
+        adaptive=DEFAULTS.adaptive,
         warm_start=DEFAULTS.warm_start,
         mode=DEFAULTS.mode,
         optimizer=DEFAULTS.optimizer,
@@ -500,6 +508,7 @@ class PenalizedMLPRegressorCV(RegressorMixin, _PenalizedMLPPath):
             validation_fraction=validation_fraction,
             l1_ratio=l1_ratio,
             groups=groups,
+            adaptive=adaptive,
             warm_start=warm_start,
             mode=mode,
             optimizer=optimizer,

@@ -14,15 +14,16 @@ the proximal step is lr / (1 - mu) x lambda, and the fixed points are those of t
 With Adam the update is lr x m / (sqrt(v) + eps), so the proximal step uses the same diagonal metric:
 lr x lambda / (sqrt(v) + eps) per weight (a group penalty uses its group's mean step).
 
-**Path** (:func:`fit_path`). Each seed has its own grid: lambdas log-spaced from the seed's lambda_max
-(from the gradient at zero, as glmnet does) down to lambda_max x lambda_min_ratio. With ``warm_start``
-every seed's path is trained from its smallest lambda up, each lambda starting from the seed's previous
-solution (dense to sparse, as LassoNet does: a zero first layer is a symmetric saddle that training
-cannot leave well); otherwise all (lambda, seed) networks start from their seed's initialisation in one
-batch. Because later layers grow during training, a network can keep inputs at the computed
-lambda_max; a seed's path is then extended upwards until its first layer is empty, so it always ends at
-an empty model. Seeds are batched together, but nothing about a seed (grid, extension, stopping)
-depends on the others, so a seed's path is the same trained alone or with any other seeds.
+**Path** (:func:`fit_path`). Each seed's unpenalised (dense) network is trained first. Each seed then has
+its own grid: lambdas log-spaced from the seed's lambda_max down to lambda_max x lambda_min_ratio, where
+lambda_max comes from the gradient at a zero first layer (as glmnet's) with the dense network's later layers.
+With ``warm_start`` every seed's path is trained from its smallest lambda up, starting from the dense
+network and then each lambda from the previous solution (dense to sparse, as LassoNet does: a zero first
+layer is a symmetric saddle that training cannot leave well); otherwise all (lambda, seed) networks start
+from their seed's dense network in one batch. Because later layers grow during training, a network can
+keep inputs at the computed lambda_max; a seed's path is then extended upwards until its first layer is
+empty, so it always ends at an empty model. Seeds are batched together, but nothing about a seed (grid,
+extension, stopping) depends on the others, so a seed's path is the same trained alone or with any others.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from riata.tasks import LARGER_IS_BETTER, SELECTION_METRICS, Task
 log = logging.getLogger("riata")
 
 UNPENALISED_FIT_LAMBDA = 1e6  # zeroes every penalised group at each proximal step
-COLD_GRID_RAISES = 4  # times a cold-start grid is raised fourfold until its largest lambda empties the layer
+COLD_EXTENSION = 8  # lambdas a cold-start path adds above its grid at once while its largest keeps inputs
 MAX_PATH_EXTENSION = 30  # lambdas a warm-start path may add above its grid to reach an empty layer
 
 
@@ -307,9 +308,10 @@ def fit_stack(
     for epoch in progress(range(1, settings.max_epochs + 1), total=settings.max_epochs, description=description):
         permutations = torch.stack([torch.randperm(len(y_train), generator=g) for g in generators])
         orders = permutations[seed_slots[alive.numpy()]]  # (models alive, samples)
+        common["groups"] = groups.of_models(alive)
         epoch_loss = _train_epoch(network, optimizer, x_train, y_train, orders, lambdas=all_lambdas[alive], **common)
         with torch.no_grad():
-            layers = penalised_layers(network, groups, settings)
+            layers = penalised_layers(network, common["groups"], settings)
             validation_objective = task.losses(network(x_val), y_val).mean(dim=1) + _total_penalty(
                 penalty, layers, all_lambdas[alive], settings.l1_ratio
             )
@@ -412,14 +414,16 @@ def fit_path(
     can empty it; ``lambdas`` (increasing: one grid for every seed, or seed -> grid) trains exactly that.
     """
     common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
+    dense = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=np.zeros(len(seeds)),
+                      seeds=np.asarray(seeds), **common, description="dense networks")  # fmt: skip
     if penalty == "none":
-        no_penalty = np.zeros(len(seeds))
-        fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=no_penalty,
-                        seeds=np.asarray(seeds), **common, description="training")  # fmt: skip
-        return LambdaPath(_points(fit, task, x, no_penalty, seeds))
+        return LambdaPath(_points(dense, task, x, np.zeros(len(seeds)), seeds))
+    factors = _adaptive_factors(dense.network, groups, seeds) if settings.adaptive else None
     if lambdas is None:
         if settings.lambda_max is None:
-            tops = _largest_lambdas(x, y, seeds, **common)
+            tops = _largest_lambdas(
+                x, y, seeds, dense.network, **{**common, "groups": _for_models(groups, factors, seeds)}
+            )
         else:
             tops = np.full(len(seeds), settings.lambda_max)
         ratios = np.geomspace(settings.lambda_min_ratio, 1, settings.n_lambdas)  # increasing
@@ -430,66 +434,100 @@ def fit_path(
         grids, must_empty = {seed: np.asarray(lambdas[seed], dtype=float) for seed in seeds}, False
     else:
         grids, must_empty = {seed: np.asarray(lambdas, dtype=float) for seed in seeds}, False
+    starts = {seed: [p.detach()[m] for p in dense.network.parameters()] for m, seed in enumerate(seeds)}
     path = _warm_path if settings.warm_start else _cold_path
-    return LambdaPath(path(x, y, grids, must_empty, **common))
+    return LambdaPath(path(x, y, grids, must_empty, starts, factors, **common))
 
 
-def _largest_lambdas(x, y, seeds, *, task, penalty, groups, settings) -> np.ndarray:
-    """:func:`lambda_max` per seed, at the networks fitted with only the unpenalised groups free when there are
-    any (a lambda so large that every penalised group is zero after each proximal step)."""
-    network = None
+def _adaptive_factors(dense: StackedMLP, groups: Groups, seeds: list[int]) -> dict[int, torch.Tensor]:
+    """Per seed, the adaptive penalty factor of each group (groups,): 1 / the root mean square of its weights in
+    the seed's ``dense`` first layer, scaled to mean 1 over the penalised groups (unpenalised ones stay 0)."""
+    sizes = groups.sizes(dense.first_layer.shape[2])
+    strength = (groups.norms(dense.first_layer.detach().double()) / sizes.sqrt()).clamp_min(1e-12)
+    factors = 1 / strength  # (seeds, groups)
+    if groups.factors is not None:
+        factors = factors * groups.factors
+    factors = factors / (factors.sum(dim=1, keepdim=True) / (factors > 0).sum(dim=1, keepdim=True))
+    return dict(zip(seeds, factors, strict=True))
+
+
+def _for_models(groups: Groups, factors: dict[int, torch.Tensor] | None, seeds) -> Groups:
+    """``groups`` for a stack whose model m has seed seeds[m]: with each seed's adaptive ``factors`` if any."""
+    if factors is None:
+        return groups
+    return replace(groups, factors=torch.stack([factors[int(seed)] for seed in seeds]))
+
+
+def _largest_lambdas(x, y, seeds, dense: StackedMLP, *, task, penalty, groups, settings) -> np.ndarray:
+    """:func:`lambda_max` per seed at its trained network with an empty first layer: the networks fitted with
+    only the unpenalised groups free when there are any (a lambda so large that every penalised group is zero
+    after each proximal step), else the ``dense`` networks (unpenalised) with a zero first layer, the output
+    bias set so that their constant output is the intercept-only fit."""
     if groups.factors is not None and (groups.factors == 0).any():
         fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], task=task, penalty=penalty,
                         lambdas=np.full(len(seeds), UNPENALISED_FIT_LAMBDA), seeds=np.asarray(seeds), groups=groups,
                         settings=replace(settings, mode="proximal"), description="unpenalised inputs")  # fmt: skip
         network = fit.network
+    else:
+        network = _stack(x["train"].shape[1], np.asarray(seeds), task, settings, list(dense.parameters()))
+        with torch.no_grad():
+            network.first_layer.zero_()
+            constant = network(x["train"][:1])  # (models, 1, outputs)
+            network.biases[-1].add_(task.intercept(y["train"]) - constant)
     return lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings, network)
 
 
-def _fit_stage(x, y, lambdas: np.ndarray, seeds: np.ndarray, *, initial=None, description: str,
+def _fit_stage(x, y, lambdas: np.ndarray, seeds: np.ndarray, factors, *, initial, description: str,
                **common) -> list[PathPoint]:  # fmt: skip
-    """One fit_stack call (model m: lambdas[m], seeds[m]) as path points."""
+    """One fit_stack call (model m: lambdas[m], seeds[m], the seed's adaptive ``factors`` if any) as path points."""
+    common = {**common, "groups": _for_models(common["groups"], factors, seeds)}
     fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=lambdas, seeds=seeds,
                     initial=initial, description=description, **common)  # fmt: skip
     return _points(fit, common["task"], x, lambdas, seeds)
 
 
-def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, **common) -> list[PathPoint]:
-    """All (lambda, seed) networks from their seeds' initialisation in one batch; while ``must_empty``, a seed
-    whose largest lambda keeps inputs has its grid raised fourfold (at most ``COLD_GRID_RAISES`` times) and
-    is trained again, with the other such seeds."""
+def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dict[int, list[torch.Tensor]],
+               factors: dict[int, torch.Tensor] | None, **common) -> list[PathPoint]:  # fmt: skip
+    """All (lambda, seed) networks in one batch, each starting from its seed's dense network ``starts``; while
+    ``must_empty`` and a seed's largest lambda keeps inputs, the next ``COLD_EXTENSION`` lambdas of the seed's
+    grid continued geometrically (at most ``MAX_PATH_EXTENSION`` in all), in one batch with other such seeds."""
     penalty, points, pending = common["penalty"], [], dict(grids)
-    for raises in range(COLD_GRID_RAISES + 1):
+    added = dict.fromkeys(grids, 0)
+    while pending:
         lambdas = np.concatenate(list(pending.values()))
         grid_seeds = np.concatenate([np.full(len(grid), seed) for seed, grid in pending.items()])
         log.info("%s: %d (lambda, seed) networks in one batch", penalty, len(lambdas))
-        stage = _fit_stage(x, y, lambdas, grid_seeds, description=f"training {penalty}", **common)
-        top = {p.seed: p for p in stage if p.lambda_ == pending[p.seed][-1]}
-        unfinished = {seed for seed in pending if must_empty and not _is_empty(top[seed])}
-        if raises == COLD_GRID_RAISES:
-            for seed in sorted(unfinished):
+        initial = _stacked([starts[seed] for seed in grid_seeds])
+        stage = _fit_stage(x, y, lambdas, grid_seeds, factors, initial=initial, description=f"training {penalty}",
+                           **common)  # fmt: skip
+        points += stage
+        unfinished = [p for p in stage if must_empty and p.lambda_ == pending[p.seed][-1] and not _is_empty(p)]
+        pending = {}
+        for top in unfinished:
+            grid, count = grids[top.seed], min(COLD_EXTENSION, MAX_PATH_EXTENSION - added[top.seed])
+            if count == 0:
                 log.warning("%s seed %d: lambda %.3g still keeps inputs; the path does not reach an empty layer",
-                            penalty, seed, pending[seed][-1])  # fmt: skip
-            unfinished = set()
-        points += [p for p in stage if p.seed not in unfinished]
-        pending = {seed: pending[seed] * 4 for seed in pending if seed in unfinished}
-        if not pending:
-            break
+                            penalty, top.seed, top.lambda_)  # fmt: skip
+                continue
+            steps = len(grid) + added[top.seed] + np.arange(count)
+            pending[top.seed] = np.array([_grid_value(grid, step) for step in steps])
+            added[top.seed] += count
     return points
 
 
-def _warm_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, **common) -> list[PathPoint]:
-    """Every seed from its smallest lambda up, each lambda starting from the seed's previous solution, the
-    seeds' k-th lambdas in one batch; beyond its grid, a seed's lambda keeps growing by the grid's ratio
-    (at most ``MAX_PATH_EXTENSION`` times) while ``must_empty`` and its first layer keeps inputs."""
-    penalty, points, state = common["penalty"], [], {}
+def _warm_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dict[int, list[torch.Tensor]],
+               factors: dict[int, torch.Tensor] | None, **common) -> list[PathPoint]:  # fmt: skip
+    """Every seed from its smallest lambda up, the first starting from the seed's dense network ``starts`` and
+    each next one from the previous solution, the seeds' k-th lambdas in one batch; beyond its grid, a seed's
+    lambda keeps growing by the grid's ratio (at most ``MAX_PATH_EXTENSION`` times) while ``must_empty`` and
+    its first layer keeps inputs."""
+    penalty, points, state = common["penalty"], [], starts
     running = list(grids)
     log.info("%s: warm-start path over %d seeds from lambda %.3g up", penalty, len(running),
              min(grid[0] for grid in grids.values()))  # fmt: skip
     for step in itertools.count():
         lambdas = np.array([_grid_value(grids[seed], step) for seed in running])
-        initial = [torch.stack(values) for values in zip(*(state[s] for s in running), strict=True)] if step else None
-        stage = _fit_stage(x, y, lambdas, np.asarray(running), initial=initial,
+        stage = _fit_stage(x, y, lambdas, np.asarray(running), factors, initial=_stacked([state[s] for s in running]),
                            description=f"training {penalty} step {step + 1}", **common)  # fmt: skip
         points += stage
         state = {p.seed: p.parameters for p in stage}
@@ -506,6 +544,11 @@ def _warm_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, **common) -
                          point.seed, point.lambda_)  # fmt: skip
         if not running:
             return points
+
+
+def _stacked(networks: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+    """The parameters of a stack holding ``networks`` (each one network's parameters), in order."""
+    return [torch.stack(values) for values in zip(*networks, strict=True)]
 
 
 def _grid_value(grid: np.ndarray, step: int) -> float:
