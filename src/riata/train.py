@@ -22,8 +22,10 @@ network and then each lambda from the previous solution (dense to sparse, as Las
 layer is a symmetric saddle that training cannot leave well); otherwise all (lambda, seed) networks start
 from their seed's dense network in one batch. Because later layers grow during training, a network can
 keep inputs at the computed lambda_max; a seed's path is then extended upwards until its first layer is
-empty, so it always ends at an empty model. Seeds are batched together, but nothing about a seed (grid,
-extension, stopping) depends on the others, so a seed's path is the same trained alone or with any others.
+empty, so it always ends at an empty model. With ``adaptive`` each group's penalty factor is 1 / its
+weights' size in the seed's dense network (the adaptive lasso), per model of a stack. Seeds are batched
+together, but nothing about a seed (grid, extension, stopping, factors) depends on the others, so a seed's
+path is the same trained alone or with any others.
 """
 
 from __future__ import annotations
