@@ -306,6 +306,7 @@ class _PenalizedMLPPath(_Network):
         l1_ratio=DEFAULTS.l1_ratio,
         groups=None,
         adaptive=DEFAULTS.adaptive,
+        relax=DEFAULTS.relax,
         warm_start=DEFAULTS.warm_start,
         mode=DEFAULTS.mode,
         optimizer=DEFAULTS.optimizer,
@@ -329,6 +330,7 @@ class _PenalizedMLPPath(_Network):
         self.l1_ratio = l1_ratio
         self.groups = groups
         self.adaptive = adaptive
+        self.relax = relax
         self.warm_start = warm_start
         self.mode = mode
         self.optimizer = optimizer
@@ -349,7 +351,7 @@ class _PenalizedMLPPath(_Network):
         (samples,) stratifies the validation split and the folds of a classifier."""
         settings = self._settings(
             patience=self.n_iter_no_change, n_lambdas=self.n_lambdas, lambda_min_ratio=self.lambda_min_ratio,
-            warm_start=self.warm_start, adaptive=self.adaptive, lambda_rule=self.lambda_rule,
+            warm_start=self.warm_start, adaptive=self.adaptive, relax=self.relax, lambda_rule=self.lambda_rule,
             selection_metric=self.selection_metric, regression_loss=task.regression_loss,
         )  # fmt: skip
         rng = check_random_state(self.random_state)
@@ -484,6 +486,7 @@ class PenalizedMLPRegressorCV(RegressorMixin, _PenalizedMLPPath):
         l1_ratio=DEFAULTS.l1_ratio,
         groups=None,
         adaptive=DEFAULTS.adaptive,
+        relax=DEFAULTS.relax,
         warm_start=DEFAULTS.warm_start,
         mode=DEFAULTS.mode,
         optimizer=DEFAULTS.optimizer,
@@ -509,6 +512,7 @@ class PenalizedMLPRegressorCV(RegressorMixin, _PenalizedMLPPath):
             l1_ratio=l1_ratio,
             groups=groups,
             adaptive=adaptive,
+            relax=relax,
             warm_start=warm_start,
             mode=mode,
             optimizer=optimizer,

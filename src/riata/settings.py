@@ -547,6 +547,11 @@ class TrainSettings(Settings):
         "first-layer weights in the seed's unpenalised network (mean 1), so strong inputs are shrunk less and weak "
         "ones dropped sooner (the adaptive lasso of Zou 2006, for groups Wang and Leng 2008).",
     )  # fmt: skip
+    relax: bool = setting(
+        False, "Relaxed path (Meinshausen 2007): each lambda's network is trained again with the inputs it kept "
+        "unpenalised (the others held at zero), so lambda is chosen on the kept set rather than on shrunken weights "
+        "(proximal mode; not L2, which keeps every input).",
+    )  # fmt: skip
     l1_ratio: float = setting(0.5, "Elastic net and sparse group lasso mixing; 1 is all L1.", above=0, maximum=1)
     regression_loss: str = setting("squared", "Data loss for a continuous outcome.", choices=REGRESSION_LOSSES)
     selection_metric: str = setting(

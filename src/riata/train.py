@@ -430,15 +430,34 @@ def fit_path(
             tops = np.full(len(seeds), settings.lambda_max)
         ratios = np.geomspace(settings.lambda_min_ratio, 1, settings.n_lambdas)  # increasing
         grids = {seed: top * ratios for seed, top in zip(seeds, tops, strict=True)}
-        # Only proximal steps give exact zeros, and L2's never do: only then can the path end at an empty layer.
-        must_empty = settings.lambda_max is None and settings.mode == "proximal" and penalty != "l2"
+        must_empty = settings.lambda_max is None and _gives_zeros(penalty, settings)
     elif isinstance(lambdas, dict):
         grids, must_empty = {seed: np.asarray(lambdas[seed], dtype=float) for seed in seeds}, False
     else:
         grids, must_empty = {seed: np.asarray(lambdas, dtype=float) for seed in seeds}, False
     starts = {seed: [p.detach()[m] for p in dense.network.parameters()] for m, seed in enumerate(seeds)}
     path = _warm_path if settings.warm_start else _cold_path
-    return LambdaPath(path(x, y, grids, must_empty, starts, factors, **common))
+    points = path(x, y, grids, must_empty, starts, factors, **common)
+    if settings.relax and _gives_zeros(penalty, settings):
+        points = _relaxed(x, y, points, **common)
+    return LambdaPath(points)
+
+
+def _gives_zeros(penalty: str, settings: TrainSettings) -> bool:
+    """Whether first-layer groups become exactly zero: only with proximal steps, and never with L2's."""
+    return settings.mode == "proximal" and penalty != "l2"
+
+
+def _relaxed(x, y, points: list[PathPoint], **common) -> list[PathPoint]:
+    """The relaxed path (Meinshausen 2007): every point's network trained again, in one batch, from its
+    parameters with its kept input groups and later layers unpenalised and its other groups held at zero."""
+    groups, settings = common["groups"], replace(common["settings"], penalised_layers="first")
+    dropped = [groups.norms(torch.as_tensor(p.first_layer)[None])[0] == 0 for p in points]
+    relaxed = {**common, "groups": replace(groups, factors=torch.stack(dropped).double()), "settings": settings}
+    fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], **relaxed,
+                    lambdas=np.full(len(points), UNPENALISED_FIT_LAMBDA), seeds=np.array([p.seed for p in points]),
+                    initial=_stacked([p.parameters for p in points]), description="relaxed fits")  # fmt: skip
+    return _points(fit, common["task"], x, np.array([p.lambda_ for p in points]), [p.seed for p in points])
 
 
 def _adaptive_factors(dense: StackedMLP, groups: Groups, seeds: list[int]) -> dict[int, torch.Tensor]:
