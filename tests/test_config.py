@@ -77,7 +77,8 @@ def test_a_rule_command_line_parses_with_the_verb_parser():
     arguments = build_parser().parse_args(["train", "--features", "f", "--feature-set", "clinical", "--penalty",
                                            "l1", "--out-dir", "o", *words])  # fmt: skip
     settings = command("train").TRAINING.read(arguments)
-    assert settings.lambda_max == 0.5 and settings.seeds == (1, 2, 3) and settings.warm_start is True
+    assert settings.lambda_max == 0.5 and settings.seeds == (1, 2, 3)
+    assert settings.warm_start is False and settings.adaptive is True  # booleans of either default
 
 
 def test_schema_describes_every_setting_with_its_default_and_bounds():

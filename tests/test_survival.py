@@ -148,7 +148,7 @@ def test_lambda_max_equals_coxnets_largest_alpha_and_empties_the_layer(whas500):
     groups = Groups.from_labels(list(x.columns))
     settings = TrainSettings(hidden_layers=(), max_epochs=200, patience=0, batch_size=len(target), learning_rate=1.0,
                              momentum=0.0)  # fmt: skip
-    top = lambda_max(SURVIVAL, "l1", inputs, targets, groups, [1], settings)
+    (top,) = lambda_max(SURVIVAL, "l1", inputs, targets, groups, [1], settings)
     assert top == pytest.approx(CoxnetSurvivalAnalysis(l1_ratio=1.0, n_alphas=3).fit(x, y).alphas_[0], rel=1e-5)
     fit = fit_stack(inputs, targets, inputs, targets, task=SURVIVAL, penalty="l1", lambdas=np.array([top * 1.02,
                     top * 0.8]), seeds=np.array([1, 1]), groups=groups, settings=settings)  # fmt: skip

@@ -88,7 +88,7 @@ def test_lambda_max_is_where_a_linear_model_becomes_empty(penalty):
     settings = TrainSettings(
         hidden_layers=(), max_epochs=1500, patience=0, batch_size=300, learning_rate=1.0, momentum=0.0
     )
-    top = lambda_max(BINARY, penalty, x, y, groups, [1], settings)
+    (top,) = lambda_max(BINARY, penalty, x, y, groups, [1], settings)
     fit = fit_stack(
         x, y, x, y, task=BINARY, penalty=penalty, lambdas=np.array([top * 1.02, top * 0.9]), seeds=np.array([1, 1]),
         groups=groups, settings=settings,
@@ -160,6 +160,22 @@ def test_fit_penalty_chooses_per_seed_and_the_path_ends_empty(warm_start):
         assert (path.loc[path["n_selected"] == 0, ["norm:a", "norm:b"]] == 0).all().all()
         assert result.first_layer.shape == (6, 4)
         assert len(result.predictions["test"]) == 80
+
+
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_a_seeds_path_is_the_same_alone_or_batched_with_other_seeds(warm_start):
+    """Each seed has its own grid and stopping, so batching is only an optimisation (and no test table is needed)."""
+    tables, columns = tabular_problem()
+    del tables["test"]
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=15, patience=4, n_lambdas=3, warm_start=warm_start)
+    common = {"task": BINARY, "penalty": "group_lasso", "settings": settings}
+    together = fit_penalty(tables, columns, seeds=[3, 4], **common)
+    assert together[0].path["lambda"].iloc[-1] != together[1].path["lambda"].iloc[-1]  # each seed its own grid
+    for result in together:
+        (alone,) = fit_penalty(tables, columns, seeds=[result.seed], **common)
+        pd.testing.assert_frame_equal(alone.path, result.path, atol=1e-5, rtol=1e-5)
+        np.testing.assert_allclose(alone.first_layer, result.first_layer, atol=1e-5)
+        assert alone.lambda_ == result.lambda_ and set(alone.predictions) == {"train", "validation"}
 
 
 def test_stability_refits_keep_the_signal_variables_more_often_than_noise():

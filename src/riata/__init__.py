@@ -1,8 +1,9 @@
 """riata: which clinical and genetic variables does a neural network actually need?
 
-The scikit-learn estimators ``riata.PenalizedMLPClassifier``, ``riata.PenalizedMLPRegressor`` and
-``riata.PenalizedMLPSurvival``, and ``riata.load_model`` (a model bundle, to score new patients), are imported on
-first use, so that the command line starts without loading torch.
+The scikit-learn estimators ``riata.PenalizedMLPClassifierCV`` and ``riata.PenalizedMLPRegressorCV`` (the lambda
+path, lambda chosen on held-out samples), ``riata.PenalizedMLPClassifier``, ``riata.PenalizedMLPRegressor`` and
+``riata.PenalizedMLPSurvival`` (one lambda), and ``riata.load_model`` (a model bundle, to score new patients), are
+imported on first use, so that the command line starts without loading torch.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -12,7 +13,13 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
-_ESTIMATORS = ("PenalizedMLPClassifier", "PenalizedMLPRegressor", "PenalizedMLPSurvival")
+_ESTIMATORS = (
+    "PenalizedMLPClassifierCV",
+    "PenalizedMLPRegressorCV",
+    "PenalizedMLPClassifier",
+    "PenalizedMLPRegressor",
+    "PenalizedMLPSurvival",
+)
 
 
 def __getattr__(name: str):
@@ -27,4 +34,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'riata' has no attribute {name!r}")
 
 
-__all__ = ["PenalizedMLPClassifier", "PenalizedMLPRegressor", "PenalizedMLPSurvival", "__version__", "load_model"]
+__all__ = [*_ESTIMATORS, "__version__", "load_model"]

@@ -34,7 +34,8 @@ import torch
 @dataclass(frozen=True)
 class Groups:
     """Assignment of input rows to groups: ``index`` (inputs,) holds each row's group in 0..n-1, and
-    ``factors`` (groups,), when given, each group's penalty factor (0: unpenalized; None: all 1)."""
+    ``factors``, when given, each group's penalty factor (0: unpenalized; None: all 1): (groups,) for every
+    model of a stack, or (models, groups) for each its own (:meth:`of_models` follows a shrinking stack)."""
 
     index: torch.Tensor
     n_groups: int
@@ -79,8 +80,15 @@ class Groups:
         return largest.scatter_reduce(1, index, values.amax(dim=2), reduce="amax")
 
     def row_factors(self, w: torch.Tensor) -> torch.Tensor:
-        """Each row's penalty factor, (1, inputs, 1) in w's dtype (needs ``factors``)."""
-        return self.factors.to(w.dtype).to(w.device)[self.index.to(w.device)].reshape(1, -1, 1)
+        """Each row's penalty factor, (1 or models, inputs, 1) in w's dtype (needs ``factors``)."""
+        factors = self.factors.to(w.dtype).to(w.device)
+        return factors[..., self.index.to(w.device)].reshape(-1, len(self.index), 1)
+
+    def of_models(self, models: torch.Tensor) -> Groups:
+        """The groups of the stack's models at positions ``models``: per-model factors follow them."""
+        if self.factors is None or self.factors.dim() == 1:
+            return self
+        return Groups(self.index, self.n_groups, self.factors[models])
 
 
 def _per_model(values: torch.Tensor, w: torch.Tensor) -> torch.Tensor:

@@ -543,15 +543,25 @@ class TrainSettings(Settings):
         "'genetic_*' allowed), e.g. known confounders or the principal components: always kept, and lambda_max is "
         "computed with them fitted.",
     )  # fmt: skip
-    n_lambdas: int = setting(10, "Lambda values per penalty.", minimum=1)
+    n_lambdas: int = setting(40, "Lambda values per penalty.", minimum=1)
     lambda_min_ratio: float = setting(0.01, "Smallest lambda as a share of lambda_max.", above=0, maximum=1)
     lambda_max: float | None = setting(
         None, "Largest lambda; null computes it from the gradient at zero and extends the path until the first "
         "layer is empty.", above=0,
     )  # fmt: skip
     warm_start: bool = setting(
-        True, "Train the path from the smallest lambda up, each lambda starting from the previous solution; false "
-        "trains all lambdas at once from the initialisation.",
+        False, "Train the path from the smallest lambda up, each lambda starting from the previous solution; false "
+        "trains all lambdas at once, each starting from the seed's unpenalised network (much faster).",
+    )  # fmt: skip
+    adaptive: bool = setting(
+        True, "Adaptive (reweighted) penalty: each input group's penalty factor is 1 / the root mean square of its "
+        "first-layer weights in the seed's unpenalised network (mean 1), so strong inputs are shrunk less and weak "
+        "ones dropped sooner (the adaptive lasso of Zou 2006, for groups Wang and Leng 2008).",
+    )  # fmt: skip
+    relax: bool = setting(
+        False, "Relaxed path (Meinshausen 2007): each lambda's network is trained again with the inputs it kept "
+        "unpenalised (the others held at zero), so lambda is chosen on the kept set rather than on shrunken weights "
+        "(proximal mode; not L2, which keeps every input).",
     )  # fmt: skip
     l1_ratio: float = setting(0.5, "Elastic net and sparse group lasso mixing; 1 is all L1.", above=0, maximum=1)
     regression_loss: str = setting("squared", "Data loss for a continuous outcome.", choices=REGRESSION_LOSSES)

@@ -14,17 +14,23 @@ the proximal step is lr / (1 - mu) x lambda, and the fixed points are those of t
 With Adam the update is lr x m / (sqrt(v) + eps), so the proximal step uses the same diagonal metric:
 lr x lambda / (sqrt(v) + eps) per weight (a group penalty uses its group's mean step).
 
-**Path** (:func:`fit_path`). Lambdas are log-spaced from lambda_max (from the gradient at zero, as
-glmnet does) down to lambda_max x lambda_min_ratio. With ``warm_start`` the path is trained from the
-smallest lambda up, all seeds at once, each lambda starting from the previous solution (dense to
-sparse, as LassoNet does: a zero first layer is a symmetric saddle that training cannot leave well);
-otherwise all (lambda, seed) networks start from their seed's initialisation in one batch. Because
-later layers grow during training, a network can keep inputs at the computed lambda_max; the path is
-then extended upwards until every first layer is empty, so it always ends at an empty model.
+**Path** (:func:`fit_path`). Each seed's unpenalised (dense) network is trained first. Each seed then has
+its own grid: lambdas log-spaced from the seed's lambda_max down to lambda_max x lambda_min_ratio, where
+lambda_max comes from the gradient at a zero first layer (as glmnet's) with the dense network's later layers.
+With ``warm_start`` every seed's path is trained from its smallest lambda up, starting from the dense
+network and then each lambda from the previous solution (dense to sparse, as LassoNet does: a zero first
+layer is a symmetric saddle that training cannot leave well); otherwise all (lambda, seed) networks start
+from their seed's dense network in one batch. Because later layers grow during training, a network can
+keep inputs at the computed lambda_max; a seed's path is then extended upwards until its first layer is
+empty, so it always ends at an empty model. With ``adaptive`` each group's penalty factor is 1 / its
+weights' size in the seed's dense network (the adaptive lasso), per model of a stack. Seeds are batched
+together, but nothing about a seed (grid, extension, stopping, factors) depends on the others, so a seed's
+path is the same trained alone or with any others.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -45,7 +51,7 @@ from riata.tasks import LARGER_IS_BETTER, SELECTION_METRICS, Task
 log = logging.getLogger("riata")
 
 UNPENALISED_FIT_LAMBDA = 1e6  # zeroes every penalised group at each proximal step
-COLD_GRID_RAISES = 4  # times a cold-start grid is raised fourfold until its largest lambda empties the layer
+COLD_EXTENSION = 8  # lambdas a cold-start path adds above its grid at once while its largest keeps inputs
 MAX_PATH_EXTENSION = 30  # lambdas a warm-start path may add above its grid to reach an empty layer
 
 
@@ -106,9 +112,9 @@ def lambda_max(
     seeds: list[int],
     settings: TrainSettings,
     network: StackedMLP | None = None,
-) -> float:
-    """The lambda at which each seed's network, penalised first-layer groups at zero, is optimal (largest
-    over seeds; x: samples x inputs, y: targets).
+) -> np.ndarray:
+    """Per seed (seeds,), the lambda at which the seed's network, penalised first-layer groups at zero, is
+    optimal (x: samples x inputs, y: targets).
 
     By default the network is the seed's initialisation with a zero first layer and the intercept-only
     output bias: without hidden layers this is exactly glmnet's lambda_max. With unpenalised groups,
@@ -119,9 +125,9 @@ def lambda_max(
         with torch.no_grad():
             network.first_layer.zero_()
             network.biases[-1].copy_(task.intercept(y).expand_as(network.biases[-1]))
-    loss = task.losses(network(x), y).mean(dim=1).sum()
+    loss = task.losses(network(x), y).mean(dim=1).sum()  # each model's gradient is its own loss's
     (gradient,) = torch.autograd.grad(loss, network.first_layer)
-    return float(penalty_dual_norm(penalty, gradient, groups, settings.l1_ratio).max())
+    return penalty_dual_norm(penalty, gradient, groups, settings.l1_ratio).double().numpy()
 
 
 @dataclass
@@ -304,9 +310,10 @@ def fit_stack(
     for epoch in progress(range(1, settings.max_epochs + 1), total=settings.max_epochs, description=description):
         permutations = torch.stack([torch.randperm(len(y_train), generator=g) for g in generators])
         orders = permutations[seed_slots[alive.numpy()]]  # (models alive, samples)
+        common["groups"] = groups.of_models(alive)
         epoch_loss = _train_epoch(network, optimizer, x_train, y_train, orders, lambdas=all_lambdas[alive], **common)
         with torch.no_grad():
-            layers = penalised_layers(network, groups, settings)
+            layers = penalised_layers(network, common["groups"], settings)
             validation_objective = task.losses(network(x_val), y_val).mean(dim=1) + _total_penalty(
                 penalty, layers, all_lambdas[alive], settings.l1_ratio
             )
@@ -371,17 +378,23 @@ def _history(fit: StackFit, m: int) -> pd.DataFrame:
     )
 
 
-def _all_empty(points: list[PathPoint]) -> bool:
-    return all((p.first_layer == 0).all() for p in points)
+def _is_empty(point: PathPoint) -> bool:
+    return not point.first_layer.any()
 
 
 @dataclass
 class LambdaPath:
-    """Every network of a lambda path: the strengths trained (increasing; one 0 for no penalty) and one
-    point per (lambda, seed)."""
+    """Every network of a lambda path: one point per (lambda, seed); with no penalty, one per seed at lambda 0."""
 
-    lambdas: np.ndarray
     points: list[PathPoint]
+
+    def of_seed(self, seed: int) -> list[PathPoint]:
+        """The seed's points, largest lambda first."""
+        return sorted((p for p in self.points if p.seed == seed), key=lambda p: -p.lambda_)
+
+    def lambdas(self, seed: int) -> np.ndarray:
+        """The lambdas trained for the seed, increasing."""
+        return np.array([p.lambda_ for p in reversed(self.of_seed(seed))])
 
 
 def fit_path(
@@ -393,93 +406,178 @@ def fit_path(
     groups: Groups,
     seeds: list[int],
     settings: TrainSettings,
-    lambdas: np.ndarray | None = None,
+    lambdas: np.ndarray | dict[int, np.ndarray] | None = None,
 ) -> LambdaPath:
-    """Train the lambda path of every seed (see the module doc).
+    """Train the lambda path of every seed (see the module doc) on ``x["train"]`` (samples, inputs), stopping
+    early on ``x["validation"]``; every split in ``x`` is predicted.
 
-    Without ``lambdas`` the grid runs from lambda_max x lambda_min_ratio up to lambda_max and is raised
-    until every first layer is empty where the penalty can empty it; ``lambdas`` (increasing) trains
-    exactly that grid instead.
+    Without ``lambdas`` each seed's grid runs from its lambda_max x lambda_min_ratio up to its lambda_max
+    (or the configured lambda_max) and is raised until the seed's first layer is empty where the penalty
+    can empty it; ``lambdas`` (increasing: one grid for every seed, or seed -> grid) trains exactly that.
     """
     common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
+    dense = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=np.zeros(len(seeds)),
+                      seeds=np.asarray(seeds), **common, description="dense networks")  # fmt: skip
     if penalty == "none":
-        no_penalty = np.zeros(len(seeds))
-        fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=no_penalty,
-                        seeds=np.asarray(seeds), **common, description="training")  # fmt: skip
-        return LambdaPath(np.zeros(1), _points(fit, task, x, no_penalty, seeds))
+        return LambdaPath(_points(dense, task, x, np.zeros(len(seeds)), seeds))
+    factors = _adaptive_factors(dense.network, groups, seeds) if settings.adaptive else None
     if lambdas is None:
-        top = settings.lambda_max or _largest_lambda(x, y, seeds, **common)
-        grid = np.geomspace(top * settings.lambda_min_ratio, top, settings.n_lambdas)  # increasing
-        # Only proximal steps give exact zeros, and L2's never do: only then can the path end at an empty layer.
-        must_empty = settings.lambda_max is None and settings.mode == "proximal" and penalty != "l2"
+        if settings.lambda_max is None:
+            tops = _largest_lambdas(
+                x, y, seeds, dense.network, **{**common, "groups": _for_models(groups, factors, seeds)}
+            )
+        else:
+            tops = np.full(len(seeds), settings.lambda_max)
+        ratios = np.geomspace(settings.lambda_min_ratio, 1, settings.n_lambdas)  # increasing
+        grids = {seed: top * ratios for seed, top in zip(seeds, tops, strict=True)}
+        must_empty = settings.lambda_max is None and _gives_zeros(penalty, settings)
+    elif isinstance(lambdas, dict):
+        grids, must_empty = {seed: np.asarray(lambdas[seed], dtype=float) for seed in seeds}, False
     else:
-        grid, must_empty = np.asarray(lambdas, dtype=float), False
+        grids, must_empty = {seed: np.asarray(lambdas, dtype=float) for seed in seeds}, False
+    starts = {seed: [p.detach()[m] for p in dense.network.parameters()] for m, seed in enumerate(seeds)}
     path = _warm_path if settings.warm_start else _cold_path
-    return path(x, y, grid, must_empty, seeds=seeds, **common)
+    points = path(x, y, grids, must_empty, starts, factors, **common)
+    if settings.relax and _gives_zeros(penalty, settings):
+        points = _relaxed(x, y, points, **common)
+    return LambdaPath(points)
 
 
-def _largest_lambda(x, y, seeds, *, task, penalty, groups, settings) -> float:
-    """:func:`lambda_max`, at the networks fitted with only the unpenalised groups free when there are any
-    (a lambda so large that every penalised group is zero after each proximal step)."""
-    network = None
+def _gives_zeros(penalty: str, settings: TrainSettings) -> bool:
+    """Whether first-layer groups become exactly zero: only with proximal steps, and never with L2's."""
+    return settings.mode == "proximal" and penalty != "l2"
+
+
+def _relaxed(x, y, points: list[PathPoint], **common) -> list[PathPoint]:
+    """The relaxed path (Meinshausen 2007): every point's network trained again, in one batch, from its
+    parameters with its kept input groups and later layers unpenalised and its other groups held at zero."""
+    groups, settings = common["groups"], replace(common["settings"], penalised_layers="first")
+    dropped = [groups.norms(torch.as_tensor(p.first_layer)[None])[0] == 0 for p in points]
+    relaxed = {**common, "groups": replace(groups, factors=torch.stack(dropped).double()), "settings": settings}
+    fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], **relaxed,
+                    lambdas=np.full(len(points), UNPENALISED_FIT_LAMBDA), seeds=np.array([p.seed for p in points]),
+                    initial=_stacked([p.parameters for p in points]), description="relaxed fits")  # fmt: skip
+    return _points(fit, common["task"], x, np.array([p.lambda_ for p in points]), [p.seed for p in points])
+
+
+def _adaptive_factors(dense: StackedMLP, groups: Groups, seeds: list[int]) -> dict[int, torch.Tensor]:
+    """Per seed, the adaptive penalty factor of each group (groups,): 1 / the root mean square of its weights in
+    the seed's ``dense`` first layer, scaled to mean 1 over the penalised groups (unpenalised ones stay 0)."""
+    sizes = groups.sizes(dense.first_layer.shape[2])
+    strength = (groups.norms(dense.first_layer.detach().double()) / sizes.sqrt()).clamp_min(1e-12)
+    factors = 1 / strength  # (seeds, groups)
+    if groups.factors is not None:
+        factors = factors * groups.factors
+    factors = factors / (factors.sum(dim=1, keepdim=True) / (factors > 0).sum(dim=1, keepdim=True))
+    return dict(zip(seeds, factors, strict=True))
+
+
+def _for_models(groups: Groups, factors: dict[int, torch.Tensor] | None, seeds) -> Groups:
+    """``groups`` for a stack whose model m has seed seeds[m]: with each seed's adaptive ``factors`` if any."""
+    if factors is None:
+        return groups
+    return replace(groups, factors=torch.stack([factors[int(seed)] for seed in seeds]))
+
+
+def _largest_lambdas(x, y, seeds, dense: StackedMLP, *, task, penalty, groups, settings) -> np.ndarray:
+    """:func:`lambda_max` per seed at its trained network with an empty first layer: the networks fitted with
+    only the unpenalised groups free when there are any (a lambda so large that every penalised group is zero
+    after each proximal step), else the ``dense`` networks (unpenalised) with a zero first layer, the output
+    bias set so that their constant output is the intercept-only fit."""
     if groups.factors is not None and (groups.factors == 0).any():
         fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], task=task, penalty=penalty,
                         lambdas=np.full(len(seeds), UNPENALISED_FIT_LAMBDA), seeds=np.asarray(seeds), groups=groups,
                         settings=replace(settings, mode="proximal"), description="unpenalised inputs")  # fmt: skip
         network = fit.network
+    else:
+        network = _stack(x["train"].shape[1], np.asarray(seeds), task, settings, list(dense.parameters()))
+        with torch.no_grad():
+            network.first_layer.zero_()
+            constant = network(x["train"][:1])  # (models, 1, outputs)
+            network.biases[-1].add_(task.intercept(y["train"]) - constant)
     return lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings, network)
 
 
-def _cold_path(x, y, grid: np.ndarray, must_empty: bool, *, seeds, task, penalty, groups, settings) -> LambdaPath:
-    """All (lambda, seed) networks from their seeds' initialisation in one batch; the grid is raised
-    fourfold (at most ``COLD_GRID_RAISES`` times) while ``must_empty`` and its top keeps inputs."""
-    data = (x["train"], y["train"], x["validation"], y["validation"])
-    for _ in range(COLD_GRID_RAISES + 1):
-        lambdas, grid_seeds = np.tile(grid, len(seeds)), np.repeat(seeds, len(grid))
-        log.info("%s: %d lambdas x %d seeds in one batch, lambda %.3g .. %.3g", penalty, len(grid), len(seeds),
-                 grid[0], grid[-1])  # fmt: skip
-        fit = fit_stack(*data, lambdas=lambdas, seeds=grid_seeds, task=task, penalty=penalty, groups=groups,
-                        settings=settings, description=f"training {penalty}")  # fmt: skip
-        path = LambdaPath(grid, _points(fit, task, x, lambdas, grid_seeds))
-        if not must_empty or _all_empty([p for p in path.points if p.lambda_ == grid[-1]]):
-            return path
-        grid = grid * 4
-    log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, path.lambdas[-1])
-    return path
+def _fit_stage(x, y, lambdas: np.ndarray, seeds: np.ndarray, factors, *, initial, description: str,
+               **common) -> list[PathPoint]:  # fmt: skip
+    """One fit_stack call (model m: lambdas[m], seeds[m], the seed's adaptive ``factors`` if any) as path points."""
+    common = {**common, "groups": _for_models(common["groups"], factors, seeds)}
+    fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], lambdas=lambdas, seeds=seeds,
+                    initial=initial, description=description, **common)  # fmt: skip
+    return _points(fit, common["task"], x, lambdas, seeds)
 
 
-def _warm_path(x, y, grid: np.ndarray, must_empty: bool, *, seeds, task, penalty, groups, settings) -> LambdaPath:
-    """Every seed from the smallest lambda up, each lambda starting from the previous solution; beyond the
-    grid, lambda keeps growing by the grid's ratio while ``must_empty`` and a first layer keeps inputs."""
-    data = (x["train"], y["train"], x["validation"], y["validation"])
-    factor = grid[1] / grid[0] if len(grid) > 1 else 2.0
-    points, trained, state, lambda_ = [], [], None, grid[0]
-    log.info("%s: warm-start path over %d seeds from lambda %.3g up", penalty, len(seeds), grid[0])
-    for step in range(len(grid) + MAX_PATH_EXTENSION):
-        lambda_ = grid[step] if step < len(grid) else lambda_ * factor
-        lambdas = np.full(len(seeds), lambda_)
-        fit = fit_stack(
-            *data,
-            lambdas=lambdas,
-            seeds=np.asarray(seeds),
-            initial=state,
-            task=task,
-            penalty=penalty,
-            groups=groups,
-            settings=settings,
-            description=f"training {penalty} lambda {lambda_:.3g}",
-        )
-        stage = _points(fit, task, x, lambdas, seeds)
+def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dict[int, list[torch.Tensor]],
+               factors: dict[int, torch.Tensor] | None, **common) -> list[PathPoint]:  # fmt: skip
+    """All (lambda, seed) networks in one batch, each starting from its seed's dense network ``starts``; while
+    ``must_empty`` and a seed's largest lambda keeps inputs, the next ``COLD_EXTENSION`` lambdas of the seed's
+    grid continued geometrically (at most ``MAX_PATH_EXTENSION`` in all), in one batch with other such seeds."""
+    penalty, points, pending = common["penalty"], [], dict(grids)
+    added = dict.fromkeys(grids, 0)
+    while pending:
+        lambdas = np.concatenate(list(pending.values()))
+        grid_seeds = np.concatenate([np.full(len(grid), seed) for seed, grid in pending.items()])
+        log.info("%s: %d (lambda, seed) networks in one batch", penalty, len(lambdas))
+        initial = _stacked([starts[seed] for seed in grid_seeds])
+        stage = _fit_stage(x, y, lambdas, grid_seeds, factors, initial=initial, description=f"training {penalty}",
+                           **common)  # fmt: skip
         points += stage
-        trained.append(lambda_)
-        state = [p.detach().clone() for p in fit.network.parameters()]
-        if step >= len(grid) - 1 and (not must_empty or _all_empty(stage)):
-            break
-    else:
-        log.warning("%s: lambda %.3g still keeps inputs; the path does not reach an empty layer", penalty, lambda_)
-    if len(trained) > len(grid):
-        log.info("%s: path extended to lambda %.3g to reach an empty first layer", penalty, lambda_)
-    return LambdaPath(np.asarray(trained), points)
+        unfinished = [p for p in stage if must_empty and p.lambda_ == pending[p.seed][-1] and not _is_empty(p)]
+        pending = {}
+        for top in unfinished:
+            grid, count = grids[top.seed], min(COLD_EXTENSION, MAX_PATH_EXTENSION - added[top.seed])
+            if count == 0:
+                log.warning("%s seed %d: lambda %.3g still keeps inputs; the path does not reach an empty layer",
+                            penalty, top.seed, top.lambda_)  # fmt: skip
+                continue
+            steps = len(grid) + added[top.seed] + np.arange(count)
+            pending[top.seed] = np.array([_grid_value(grid, step) for step in steps])
+            added[top.seed] += count
+    return points
+
+
+def _warm_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dict[int, list[torch.Tensor]],
+               factors: dict[int, torch.Tensor] | None, **common) -> list[PathPoint]:  # fmt: skip
+    """Every seed from its smallest lambda up, the first starting from the seed's dense network ``starts`` and
+    each next one from the previous solution, the seeds' k-th lambdas in one batch; beyond its grid, a seed's
+    lambda keeps growing by the grid's ratio (at most ``MAX_PATH_EXTENSION`` times) while ``must_empty`` and
+    its first layer keeps inputs."""
+    penalty, points, state = common["penalty"], [], starts
+    running = list(grids)
+    log.info("%s: warm-start path over %d seeds from lambda %.3g up", penalty, len(running),
+             min(grid[0] for grid in grids.values()))  # fmt: skip
+    for step in itertools.count():
+        lambdas = np.array([_grid_value(grids[seed], step) for seed in running])
+        stage = _fit_stage(x, y, lambdas, np.asarray(running), factors, initial=_stacked([state[s] for s in running]),
+                           description=f"training {penalty} step {step + 1}", **common)  # fmt: skip
+        points += stage
+        state = {p.seed: p.parameters for p in stage}
+        running = []
+        for point in stage:
+            grid, keeps_inputs = grids[point.seed], must_empty and not _is_empty(point)
+            if step + 1 < len(grid) or (keeps_inputs and step + 1 < len(grid) + MAX_PATH_EXTENSION):
+                running.append(point.seed)
+            elif keeps_inputs:
+                log.warning("%s seed %d: lambda %.3g still keeps inputs; the path does not reach an empty layer",
+                            penalty, point.seed, point.lambda_)  # fmt: skip
+            elif step + 1 > len(grid):
+                log.info("%s seed %d: path extended to lambda %.3g to reach an empty first layer", penalty,
+                         point.seed, point.lambda_)  # fmt: skip
+        if not running:
+            return points
+
+
+def _stacked(networks: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+    """The parameters of a stack holding ``networks`` (each one network's parameters), in order."""
+    return [torch.stack(values) for values in zip(*networks, strict=True)]
+
+
+def _grid_value(grid: np.ndarray, step: int) -> float:
+    """The grid's lambda at ``step``, continued geometrically by the grid's ratio (2 for one value) beyond it."""
+    if step < len(grid):
+        return float(grid[step])
+    factor = grid[1] / grid[0] if len(grid) > 1 else 2.0
+    return float(grid[-1] * factor ** (step - len(grid) + 1))
 
 
 def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
@@ -521,7 +619,7 @@ class SeedResult:
 def refit_frequencies(
     x: dict[str, torch.Tensor],
     y: dict[str, torch.Tensor],
-    path_lambdas: np.ndarray,
+    grids: dict[int, np.ndarray],
     chosen: dict[int, float],
     *,
     task: Task,
@@ -534,14 +632,13 @@ def refit_frequencies(
 
     Repeats the training procedure on ``settings.stability_refits`` random halves of the training
     samples (drawn without replacement, the same halves for every seed and penalty; early stopping on
-    the whole validation set): the path over ``path_lambdas`` (the original path's) up to the largest
-    chosen lambda, warm-started as configured. ``chosen`` maps each seed to its chosen lambda. Returns,
-    per seed, the share of refits whose network at that lambda keeps each input variable (a Series
-    indexed by variable, in input order).
+    the whole validation set): each seed's path over its original lambdas ``grids[seed]`` up to its
+    chosen lambda ``chosen[seed]``, warm-started as configured. Returns, per seed, the share of refits
+    whose network at that lambda keeps each input variable (a Series indexed by variable, in input order).
     """
-    needed = path_lambdas[path_lambdas <= max(chosen.values())]
+    needed = {seed: grids[seed][grids[seed] <= lambda_] for seed, lambda_ in chosen.items()}
     n_train = len(y["train"])
-    rng = np.random.default_rng([*chosen, n_train])
+    rng = np.random.default_rng(n_train)
     kept = {seed: pd.Series(0.0, index=variable_of.unique()) for seed in chosen}
     refits = range(settings.stability_refits)
     for _ in progress(refits, total=len(refits), description=f"stability refits {penalty}"):
@@ -556,11 +653,18 @@ def refit_frequencies(
             settings=settings,
             lambdas=needed,
         )
-        for seed, lambda_ in chosen.items():
-            point = next(p for p in path.points if p.seed == seed and p.lambda_ == lambda_)
-            layer = pd.DataFrame(point.first_layer, index=variable_of.index)
+        for seed in chosen:
+            layer = pd.DataFrame(path.of_seed(seed)[0].first_layer, index=variable_of.index)
             kept[seed][selected_variables(layer, variable_of)] += 1
     return {seed: counts / len(refits) for seed, counts in kept.items()}
+
+
+def path_table(points: list[PathPoint], task: Task, y_validation: np.ndarray, variable_of: pd.Series,
+               threshold: float) -> pd.DataFrame:  # fmt: skip
+    """One seed's path as path.tsv's rows, in the order of ``points``: lambda, best epoch, each validation
+    metric and its standard error, inputs kept (``selected``: variable names joined by ";") and each
+    variable's first-layer group norm (``norm:<variable>``). ``variable_of`` maps input columns to variables."""
+    return pd.DataFrame([_path_row(p, task, y_validation, variable_of, threshold) for p in points])
 
 
 def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_of: pd.Series, threshold: float) -> dict:
@@ -580,20 +684,14 @@ def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_o
     }
 
 
-def _seed_result(seed: int, points: list[PathPoint], task: Task, y_validation: np.ndarray, variable_of: pd.Series,
-                 settings: TrainSettings) -> SeedResult:  # fmt: skip
-    """One seed's path table (largest lambda first) and the network chosen from it on the validation set."""
-    own = sorted((p for p in points if p.seed == seed), key=lambda p: -p.lambda_)
-    path = pd.DataFrame([_path_row(p, task, y_validation, variable_of, settings.zero_threshold) for p in own])
-    chosen = choose_lambda(path, settings.selection_metric, settings.lambda_rule)
-    path["chosen"] = path.index == chosen
-    point = own[chosen]
+def _seed_result(point: PathPoint, path: pd.DataFrame, variable_of: pd.Series, settings: TrainSettings) -> SeedResult:
+    """The chosen network ``point`` of a seed, with the seed's path table."""
     hidden_names = [f"hidden_{h}" for h in range(point.first_layer.shape[1])]
     first_layer = pd.DataFrame(point.first_layer, index=pd.Index(variable_of.index, name="input"),
                                columns=hidden_names)  # fmt: skip
     n_layers = len(settings.hidden_layers) + 1
     return SeedResult(
-        seed=int(seed),
+        seed=point.seed,
         lambda_=point.lambda_,
         best_epoch=point.best_epoch,
         first_layer=first_layer,
@@ -608,6 +706,19 @@ def _seed_result(seed: int, points: list[PathPoint], task: Task, y_validation: n
     )
 
 
+def check_training(task: Task, penalty: str, seeds: list[int], settings: TrainSettings) -> None:
+    """Refuse what cannot be trained: no seed, an unknown penalty, a selection metric of another task."""
+    if not seeds:
+        raise RiataError("train: at least one seed is needed")
+    if penalty not in PENALTIES:
+        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
+    if settings.selection_metric not in SELECTION_METRICS[task.kind]:
+        raise RiataError(
+            f"train: selection_metric {settings.selection_metric!r} does not apply to a {task.kind} outcome; "
+            f"choose from {', '.join(SELECTION_METRICS[task.kind])}"
+        )
+
+
 def fit_penalty(
     tables: dict[str, pd.DataFrame],
     columns: pd.DataFrame,
@@ -619,18 +730,11 @@ def fit_penalty(
 ) -> list[SeedResult]:
     """Train every (lambda, seed) network for one penalty and pick lambda per seed on validation.
 
-    ``tables`` maps train/validation/test to frames with the coded outcome (:meth:`Task.targets`) and the
-    input ``columns`` (metadata rows: column, variable); returns one result per seed, in the order of ``seeds``.
+    ``tables`` maps train, validation and optionally test to frames with the coded outcome
+    (:meth:`Task.targets`) and the input ``columns`` (metadata rows: column, variable); returns one result per
+    seed, in the order of ``seeds``, with predictions for every split given.
     """
-    if not seeds:
-        raise RiataError("train: at least one seed is needed")
-    if penalty not in PENALTIES:
-        raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
-    if settings.selection_metric not in SELECTION_METRICS[task.kind]:
-        raise RiataError(
-            f"train: selection_metric {settings.selection_metric!r} does not apply to a {task.kind} outcome; "
-            f"choose from {', '.join(SELECTION_METRICS[task.kind])}"
-        )
+    check_training(task, penalty, seeds, settings)
     names = columns["column"].tolist()
     variable_of = pd.Series(columns["variable"].to_numpy(), index=names)
     unpenalised = {v for v in variable_of.unique() if any(fnmatchcase(v, p) for p in settings.unpenalised)}
@@ -638,12 +742,18 @@ def fit_penalty(
     x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
     y = {split: task.target_tensor(task.targets(t)) for split, t in tables.items()}
     path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
-    results = [_seed_result(seed, path.points, task, y["validation"].numpy(), variable_of, settings) for seed in seeds]
+    results = []
+    for seed in seeds:
+        points = path.of_seed(seed)
+        table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
+        chosen = choose_lambda(table, settings.selection_metric, settings.lambda_rule)
+        table["chosen"] = table.index == chosen
+        results.append(_seed_result(points[chosen], table, variable_of, settings))
     if settings.stability_refits:
         frequencies = refit_frequencies(
             x,
             y,
-            path.lambdas,
+            {seed: path.lambdas(seed) for seed in seeds},
             {r.seed: r.lambda_ for r in results},
             task=task,
             penalty=penalty,
