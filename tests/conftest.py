@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny simulated cohort (seconds), and helpers to find reference tools."""
+"""Shared fixtures: a tiny simulated cohort (seconds), real binary cohorts that scikit-survival ships (offline), and
+helpers to find reference tools."""
 
 from __future__ import annotations
 
@@ -49,6 +50,38 @@ def signal_cohort(tmp_path_factory):
     outcomes = {"linear": quantitative, "logistic": clinical["CHD"].to_numpy()}
     return {"causal": common, "folder": folder, "fam": fam, "bim": bim, "train": train, "covariates": covariates,
             "source": source, "dosage": dosage, "outcomes": outcomes}  # fmt: skip
+
+
+def real_binary_cohort(loader, outcome: str, n: int = 600) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random people of a real cohort of scikit-survival: its numeric and two-level covariates (a missing
+    value filled with the column's median), standardised, shape (n, covariates), and whether the event happened
+    by the end of follow-up (0/1), shape (n,). Real correlations, skew (FLCHAIN's kappa and lambda) and
+    missingness (FLCHAIN's creatinine, 17%)."""
+    covariates, target = loader()
+    columns = [c for c in covariates if covariates[c].dtype.kind == "f" or covariates[c].nunique() == 2]
+    table = pd.DataFrame({c: covariates[c].cat.codes if covariates[c].dtype == "category" else covariates[c]
+                          for c in columns}).astype(float)  # fmt: skip
+    table = table.fillna(table.median())
+    rows = np.random.default_rng(0).choice(len(table), n, replace=False)
+    x = table.to_numpy()[rows]
+    return (x - x.mean(axis=0)) / x.std(axis=0), target[outcome][rows].astype(int)
+
+
+@pytest.fixture(scope="session")
+def flchain_binary():
+    """600 people of FLCHAIN (serum free light chains: age, sex, kappa, lambda, creatinine, mgus) and whether they
+    died during follow-up (24% of these 600)."""
+    from sksurv.datasets import load_flchain
+
+    return real_binary_cohort(load_flchain, "death")
+
+
+@pytest.fixture(scope="session")
+def whas500_binary():
+    """The 500 people of WHAS500 (Worcester Heart Attack Study: 14 covariates) and whether they died (43%)."""
+    from sksurv.datasets import load_whas500
+
+    return real_binary_cohort(load_whas500, "fstat", n=500)
 
 
 def require_tool(name: str) -> str:

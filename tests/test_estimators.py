@@ -52,11 +52,11 @@ def scaled_classification(seed=0, n_features=8, informative=3):
     return StandardScaler().fit_transform(x), y
 
 
-def test_without_hidden_layers_l1_classifier_matches_logistic_regression():
-    x, y = scaled_classification()
+def test_without_hidden_layers_l1_classifier_matches_logistic_regression_on_real_flchain(flchain_binary):
+    x, y = flchain_binary
     alpha = 0.02
     ours = PenalizedMLPClassifier(
-        hidden_layer_sizes=(), penalty="l1", alpha=alpha, batch_size=300, learning_rate=1.0, momentum=0.0,
+        hidden_layer_sizes=(), penalty="l1", alpha=alpha, batch_size=len(y), learning_rate=1.0, momentum=0.0,
         max_iter=4000, random_state=0,
     ).fit(x, y)  # fmt: skip
     reference = LogisticRegression(l1_ratio=1.0, C=1 / (len(y) * alpha), solver="saga", tol=1e-10, max_iter=100_000)
