@@ -239,3 +239,16 @@ def test_a_clinical_variable_constant_in_a_small_cohort_adds_nothing():
     clinical = simulate_clinical(50, rng).assign(BPMEDS=0.0)  # nobody treated, as often in 20 to 60 samples
     model = fit_outcome_model(clinical, np.empty((50, 0), dtype=np.float32), SimulationSettings(), rng)
     assert np.isfinite(model.clinical_part(clinical)).all() and np.isfinite(model.baseline)
+
+
+def test_the_clinical_effect_scale_reaches_the_truth_and_the_outcome(tmp_path):
+    from riata.cli import main
+
+    for scale in ("1", "2"):
+        options = ["--n-samples", "1000", "--n-snps", "100", "--n-causal-snps", "0", "--genetic-share", "0"]
+        assert main(["simulate", "--out", str(tmp_path / scale), *options, "--clinical-effect-scale", scale]) == 0
+    truth = {s: pd.read_csv(tmp_path / s / "truth.tsv", sep="\t").set_index("variable") for s in ("1", "2")}
+    np.testing.assert_allclose(truth["2"]["effect_per_sd"], 2 * truth["1"]["effect_per_sd"])
+    age_signal = {s: pd.read_csv(tmp_path / s / "clinical.tsv", sep="\t")[["AGE", "CHD"]].corr().iloc[0, 1]
+                  for s in ("1", "2")}  # fmt: skip
+    assert age_signal["2"] > age_signal["1"] + 0.05
