@@ -25,6 +25,7 @@ VERBS = [
     "gwas",
     "score",
     "train",
+    "knockoffs",
     "compare",
     "figures",
     "calibration",

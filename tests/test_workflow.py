@@ -64,6 +64,13 @@ def test_workflow_runs_end_to_end_and_a_second_run_has_nothing_to_do(tiny_run):
 
     for name in ["stability.tsv", "truth_check.tsv", "snp_importance.tsv", "snp_truth.tsv"]:
         assert (results / name).stat().st_size > 0, name
+    # Knockoff selection of the clinical variables (the default), beside the penalties in every selection table.
+    knockoffs = pd.read_csv(results / "knockoffs" / "clinical.tsv", sep="\t")
+    assert len(knockoffs) == 2 * 9 and {"statistic", "selected_q0.1", "selected_q0.2"} <= set(knockoffs.columns)
+    assert "## False-discovery control: model-X knockoffs" in (results / "comparison.md").read_text()
+    for name in ["stability.tsv", "truth_check.tsv"]:
+        penalties = set(pd.read_csv(results / name, sep="\t")["penalty"])
+        assert {"knockoff+ q=0.1", "knockoff+ q=0.2", "group_lasso"} <= penalties, name
     for name in ["paths", "training", "weights_over_epochs", "stability", "manhattan", "calibration", "decision_curve"]:
         assert (results / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
     calibration = pd.read_csv(results / "calibration.tsv", sep="\t")

@@ -67,7 +67,19 @@ def validate_config(config: dict, *, source: str = "config") -> dict:
         except RiataError as problem:
             raise RiataError(f"{source}: {problem}") from None
     _check_inputs(completed, source)
+    _check_knockoff_feature_sets(config, completed, source)
     return completed
+
+
+def _check_knockoff_feature_sets(given: dict, completed: dict, source: str) -> None:
+    """Knockoff feature sets given in the config must be trained; the default ones are kept where trained."""
+    trained = completed["training"]["feature_sets"]
+    if "feature_sets" in (given.get("knockoffs") or {}):
+        missing = [fs for fs in completed["knockoffs"]["feature_sets"] if fs not in trained]
+        if missing:
+            raise RiataError(f"{source}: knockoffs.feature_sets: {missing[0]!r} is not among training.feature_sets")
+    else:
+        completed["knockoffs"]["feature_sets"] = [fs for fs in completed["knockoffs"]["feature_sets"] if fs in trained]
 
 
 def _quoting_hint(error: jsonschema.ValidationError) -> str:

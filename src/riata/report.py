@@ -90,10 +90,14 @@ def _paired_text(frame: pd.DataFrame) -> tuple[str, pd.Series] | None:
 
 
 def comparison_markdown(
-    comparison: pd.DataFrame, stability: pd.DataFrame | None = None, truth: pd.DataFrame | None = None
+    comparison: pd.DataFrame,
+    stability: pd.DataFrame | None = None,
+    truth: pd.DataFrame | None = None,
+    knockoffs: pd.DataFrame | None = None,
 ) -> str:
-    """Markdown: summary over seeds, every seed with intervals and the variables it kept, then the
-    selection frequencies and the check against the truth when given."""
+    """Markdown: summary over seeds, every seed with intervals and the variables it kept, then the knockoff
+    selections (:func:`riata.knockoffs.knockoff_selection` rows with a feature_set column), the selection
+    frequencies and the check against the truth when given."""
     metrics = present_metrics(comparison)
     per_seed = _per_seed_table(comparison, metrics)
     paired = _paired_text(comparison)
@@ -110,7 +114,51 @@ def comparison_markdown(
            "test samples (paired bootstrap)." if paired is not None else "."),
         _markdown_table(per_seed),
     ]  # fmt: skip
+    if knockoffs is not None and len(knockoffs):
+        sections += _knockoff_section(knockoffs)
     return "\n\n".join(sections + _selection_sections(stability, truth)) + "\n"
+
+
+def _knockoff_section(knockoffs: pd.DataFrame) -> list[str]:
+    """Each feature set, seed and target FDR: the knockoff+ threshold and the variables kept."""
+    rows = []
+    for (feature_set, seed), table in knockoffs.groupby(["feature_set", "seed"], sort=False):
+        for fdr in knockoff_targets(knockoffs):
+            kept = table.loc[table[f"selected_q{fdr:g}"] == 1, "variable"]
+            rows.append({"feature set": feature_set, "seed": seed, "target FDR q": f"{fdr:g}",
+                         "threshold": f"{table[f'threshold_q{fdr:g}'].iloc[0]:.3g}", "kept": len(kept),
+                         "variables kept": ", ".join(kept)})  # fmt: skip
+    return [
+        "## False-discovery control: model-X knockoffs",
+        "Each seed draws Gaussian knockoffs of the inputs (fitted on training samples) and trains one network on "
+        "inputs and knockoffs; a variable is kept when its importance exceeds its knockoff's by the knockoff+ "
+        "threshold, which keeps the expected share of false discoveries at most q. An infinite threshold keeps "
+        "nothing (at least 1/q variables must beat their knockoffs).",
+        _markdown_table(pd.DataFrame(rows)),
+    ]
+
+
+def knockoff_targets(knockoffs: pd.DataFrame) -> list[float]:
+    """The target FDRs of a knockoff table (its selected_q<q> columns), in column order."""
+    return [float(c.removeprefix("selected_q")) for c in knockoffs.columns if c.startswith("selected_q")]
+
+
+def knockoff_label(fdr: float) -> str:
+    """The name knockoff selection at target FDR ``fdr`` takes where penalties are listed."""
+    return f"knockoff+ q={fdr:g}"
+
+
+def knockoff_models(knockoffs: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple, pd.DataFrame]]:
+    """Knockoff selections as models for :func:`stability_table` and :func:`truth_table`: rows (feature_set,
+    penalty = :func:`knockoff_label`, seed, selected) and each one's inputs (variable, source)."""
+    rows, inputs = [], {}
+    for (feature_set, seed), table in knockoffs.groupby(["feature_set", "seed"], sort=False):
+        for fdr in knockoff_targets(knockoffs):
+            key = (feature_set, knockoff_label(fdr), seed)
+            kept = table.loc[table[f"selected_q{fdr:g}"] == 1, "variable"]
+            rows.append(dict(zip(["feature_set", "penalty", "seed"], key, strict=True)) | {"selected": ";".join(kept)})
+            inputs[key] = table[["variable", "source"]]
+    return pd.DataFrame(rows, columns=["feature_set", "penalty", "seed", "selected"]), inputs
 
 
 def _summary_table(comparison: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
@@ -162,10 +210,14 @@ def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | No
         frequency = stability.drop_duplicates(["feature_set", "penalty", "variable"]).pivot_table(
             index=["feature_set", "variable"], columns="penalty", values="frequency", sort=False
         )
-        frequency = frequency[[p for p in PENALTIES if p in frequency.columns]].map(lambda v: f"{v:.2f}")
+        ordered = [p for p in PENALTIES if p in frequency.columns] + [
+            p for p in frequency.columns if p not in PENALTIES
+        ]  # the penalties, then the knockoff selections
+        frequency = frequency[ordered].map(lambda v: f"{v:.2f}")
         sections += [
             "## Selection frequency",
-            "Share of seeds whose network kept each input variable (screened SNPs: those some network kept).",
+            "Share of seeds whose network (or knockoff filter) kept each input variable (screened SNPs: those some "
+            "network kept).",
             _markdown_table(frequency.reset_index().rename(columns={"feature_set": "feature set"})),
         ]
     if truth is not None and len(truth):

@@ -37,6 +37,8 @@ FEATURE_SET_SOURCES = {
 }
 FEATURE_SETS = tuple(FEATURE_SET_SOURCES)
 CONFIGURABLE_FEATURE_SETS = tuple(fs for fs in FEATURE_SETS if fs != "oracle")
+# Knockoffs need every input of the feature set in one Gaussian model: not the screened SNPs.
+KNOCKOFF_FEATURE_SETS = tuple(fs for fs in CONFIGURABLE_FEATURE_SETS if "snp" not in FEATURE_SET_SOURCES[fs])
 PENALTIES = ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso")
 OUTCOME_TYPES = ("binary", "multiclass", "continuous", "survival")
 REGRESSION_LOSSES = ("squared", "absolute")
@@ -603,9 +605,39 @@ class TruthSettings(Settings):
     )  # fmt: skip
 
 
+@dataclass(frozen=True, kw_only=True)
+class KnockoffSettings(Settings):
+    """False-discovery control (model-X knockoffs): which variables are kept at a target false discovery rate,
+    beside the lambda rule's selection."""
+
+    section: ClassVar[str] = "knockoffs"
+
+    feature_sets: tuple[str, ...] = setting(
+        ("clinical",), "Feature sets whose input variables get knockoff selection (empty: none). Each seed draws its "
+        "own Gaussian knockoffs and trains one penalised network on the inputs and their knockoffs.",
+        choices=KNOCKOFF_FEATURE_SETS, workflow=True,
+    )  # fmt: skip
+    fdr: tuple[float, ...] = setting(
+        (0.1, 0.2), "Target false discovery rates q of the knockoff+ filter (selecting anything at q needs at least "
+        "1/q input variables).", above=0, below=1, non_empty=True,
+    )  # fmt: skip
+    penalty: str = setting(
+        "group_lasso", "Penalty of the network on inputs and knockoffs, whose first-layer weights give the statistics.",
+        choices=tuple(p for p in PENALTIES if p not in ("none", "l2")),
+    )  # fmt: skip
+    lambda_rule: str = setting(
+        "best", "How that network's lambda is chosen on validation (as training.lambda_rule).",
+        choices=("one_se", "best"),
+    )  # fmt: skip
+    method: str = setting(
+        "mvr", "knockpy's S-matrix: mvr (minimum variance-based reconstructability), sdp or equicorrelated.",
+        choices=("mvr", "sdp", "equicorrelated"),
+    )  # fmt: skip
+
+
 SECTIONS: tuple[type[Settings], ...] = (
     SimulationSettings, ClinicalSpec, GenotypeSettings, SplitSettings, QcThresholds, EmbeddingSettings, GwasSettings,
-    PrsSettings, ScreenSettings, TrainSettings, ValidationSettings, TruthSettings,
+    PrsSettings, ScreenSettings, TrainSettings, ValidationSettings, TruthSettings, KnockoffSettings,
 )  # fmt: skip
 
 

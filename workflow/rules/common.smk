@@ -53,6 +53,7 @@ TRAINING = config["training"]
 FEATURE_SETS = TRAINING["feature_sets"]
 PENALTIES = TRAINING["penalties"]
 SEEDS = TRAINING["seeds"]
+KNOCKOFF_FEATURE_SETS = config["knockoffs"]["feature_sets"]
 USES_GENOTYPES = uses_genotypes(config)
 # Inputs built from the training GWAS: the polygenic score, and the screened SNPs.
 PRS_FEATURE_SETS = [fs for fs in FEATURE_SETS if "prs" in FEATURE_SET_SOURCES[fs]]
@@ -444,6 +445,15 @@ def weights_dir_of(wildcards, input):
 def truth_file():
     """The checked truth (`riata truth`) that selections are compared with; none without a truth."""
     return [f"{RESULTS}/truth.tsv"] if TRUTH_SOURCE else []
+
+
+def knockoff_files():
+    """The knockoff selections (`riata knockoffs`) of the feature sets that have them."""
+    return [f"{RESULTS}/knockoffs/{fs}.tsv" for fs in KNOCKOFF_FEATURE_SETS]
+
+
+def knockoffs_option(wildcards, input):
+    return " ".join(f"--knockoffs {shlex.quote(path)}" for path in input.knockoffs)
 
 
 def truth_option(wildcards, input):

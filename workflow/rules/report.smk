@@ -27,6 +27,7 @@ rule compare:
         models=files_in(ALL_MODELS, compare.MODEL_FILES),
         features=features_files(compare.FEATURE_FILES),
         truth=truth_file(),
+        knockoffs=knockoff_files(),
     output:
         tsv=report(
             f"{RESULTS}/comparison.tsv",
@@ -58,9 +59,11 @@ rule compare:
         models=model_dirs_of,
         features=folder_of_input_features,
         truth=truth_option,
+        knockoffs=knockoffs_option,
         outputs=optional_output_options,
     shell:
-        "riata compare {params.models} --features {params.features:q} {params.truth} --out-tsv {output.tsv:q}"
+        "riata compare {params.models} --features {params.features:q} {params.truth} {params.knockoffs}"
+        " --out-tsv {output.tsv:q}"
         " --out-md {output.md:q} --out-stability {output.stability:q} {params.outputs} 2> {log:q}"
 
 

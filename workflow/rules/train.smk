@@ -52,3 +52,27 @@ rule bundle:
     shell:
         "riata bundle {params.models} --features {params.features:q} {params.qc} {params.files}"
         " {params.options} --out-dir {output:q} 2> {log:q}"
+
+
+# Model-X knockoff selection at target false discovery rates (config knockoffs): one job per feature set, every
+# seed drawing its own knockoffs and training one network on the inputs and their knockoffs.
+rule knockoffs:
+    input:
+        unpack(train_inputs),
+    output:
+        f"{RESULTS}/knockoffs/{{feature_set}}.tsv",
+    log:
+        f"{LOGS}/knockoffs/{{feature_set}}.log",
+    benchmark:
+        f"{BENCHMARKS}/knockoffs/{{feature_set}}.tsv"
+    conda:
+        "../../envs/riata.yaml"
+    # Small batched networks: one thread each lets jobs run side by side.
+    threads: 1
+    params:
+        features=folder_of_input_features,
+        files=file_options("prs"),
+        options=verb_options("knockoffs"),
+    shell:
+        "riata knockoffs --features {params.features:q} --feature-set {wildcards.feature_set} {params.files}"
+        " {params.options} --threads {threads} --out {output:q} 2> {log:q}"

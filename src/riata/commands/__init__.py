@@ -24,6 +24,7 @@ from riata.commands import (
     framingham,
     gwas,
     heatmaps,
+    knockoffs,
     predict,
     qc,
     score,
@@ -36,8 +37,8 @@ from riata.commands import (
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
-    check, convert, simulate, framingham, truth, split, qc, embed, features, gwas, score, train, compare, figures,
-    calibration, snps, heatmaps, bundle, predict, validate,
+    check, convert, simulate, framingham, truth, split, qc, embed, features, gwas, score, train, knockoffs, compare,
+    figures, calibration, snps, heatmaps, bundle, predict, validate,
 )  # fmt: skip
 
 

@@ -19,6 +19,8 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder written by `riata features` (reads columns.tsv and preprocessing.json)",
     )
     parser.add_argument("--truth", help="truth.tsv written by `riata truth`: check selections against it")
+    parser.add_argument("--knockoffs", action="append", default=[],
+                        help="a table written by `riata knockoffs` (repeat for each feature set)")  # fmt: skip
     parser.add_argument("--out-tsv", required=True, help="comparison.tsv to write")
     parser.add_argument("--out-md", required=True, help="comparison.md to write")
     parser.add_argument("--out-stability", required=True, help="stability.tsv to write")
@@ -27,7 +29,7 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> None:
     """comparison.tsv (with each model's paired difference from the clinical-only unpenalised baseline),
-    stability.tsv, truth_check.tsv and a readable comparison.md."""
+    stability.tsv, truth_check.tsv (both with the knockoff selections, when given) and a readable comparison.md."""
     from pathlib import Path
 
     import pandas as pd
@@ -39,11 +41,12 @@ def run(arguments: argparse.Namespace) -> None:
         read_refit_frequencies,
         read_test_predictions,
     )
-    from riata.io.tables import atomic_outputs
+    from riata.io.tables import atomic_outputs, read_table
     from riata.io.truth import read_truth
     from riata.report import (
         against_baseline,
         comparison_markdown,
+        knockoff_models,
         oracle_gain_recovered,
         order_comparison,
         stability_table,
@@ -64,12 +67,22 @@ def run(arguments: argparse.Namespace) -> None:
         comparison = comparison.drop(columns="oracle_gain_recovered")
     inputs = {(m["feature_set"], m["penalty"], m["seed"]): read_inputs(model_dir) for model_dir, m in models}
     refits = pd.concat([read_refit_frequencies(model_dir, m) for model_dir, m in models], ignore_index=True)
-    stability = stability_table(comparison, inputs, refits)
-    truth = truth_table(comparison, inputs, read_truth(arguments.truth)) if arguments.truth else None
+    knockoffs = (
+        pd.concat([read_table(path, dtype={"variable": str}) for path in arguments.knockoffs], ignore_index=True)
+        if arguments.knockoffs
+        else None
+    )
+    selections, inputs_of_selections = comparison, inputs
+    if knockoffs is not None:
+        knockoff_rows, knockoff_inputs = knockoff_models(knockoffs)
+        selections = pd.concat([comparison, knockoff_rows], ignore_index=True)
+        inputs_of_selections = inputs | knockoff_inputs
+    stability = stability_table(selections, inputs_of_selections, refits)
+    truth = truth_table(selections, inputs_of_selections, read_truth(arguments.truth)) if arguments.truth else None
     outputs = [arguments.out_tsv, arguments.out_md, arguments.out_stability]
     with atomic_outputs(outputs + ([arguments.out_truth] if truth is not None else [])) as paths:
         comparison.to_csv(paths[0], sep="\t", index=False, float_format="%.6g")
-        paths[1].write_text(comparison_markdown(comparison, stability, truth))
+        paths[1].write_text(comparison_markdown(comparison, stability, truth, knockoffs))
         stability.to_csv(paths[2], sep="\t", index=False, float_format="%.4g")
         if truth is not None:
             truth.to_csv(paths[3], sep="\t", index=False, float_format="%.4g")
