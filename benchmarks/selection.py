@@ -1,16 +1,22 @@
-"""Which lambda rule keeps the real effects? Selection of clinical variables measured against truth.tsv.
+"""Which selection keeps the real effects? Clinical variables kept, measured against truth.tsv.
 
 Each cohort is made by ``riata simulate`` (Framingham-shaped clinical variables with known effects, see
 riata.simulate.CLINICAL_EFFECTS, scaled by ``--clinical-effect-scale``; 200 SNPs and no genetic part, since only
-the clinical selection is measured here) and analysed as the workflow does: ``riata split``, ``riata features``
-with the demo config's covariates, ``riata train`` on the clinical feature set under each sparse penalty with three
-seeds, once per lambda rule (the paths are the same; only the chosen lambda differs).
+the clinical selection is measured here), split and turned into features by ``riata split`` and ``riata features``
+with the demo config's covariates, as the workflow does. Then, with the workflow's training settings:
+- each sparse penalty's lambda path is trained once for three seeds (riata.train.fit_path, the engine of
+  ``riata train``), and every lambda rule picks its lambda from the same path: ``best`` and ``one_se`` (the
+  workflow's rules), plus ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed
+  keeps that set; test AUROC is the best-rule network's);
+- knockoff selection (riata.knockoffs.knockoff_selection, the engine of ``riata knockoffs``) at q = 0.1 and 0.2,
+  one knockoff draw and network per seed.
 
-For each (penalty, rule), over cohorts: recall of the variables with a strong effect (at least 0.5 on the logit
-scale: per SD for a numeric variable, between the levels of a two-level one), precision (kept variables with a
-non-zero true effect over all kept), F1, the share of seeds keeping at least one noise variable, and test AUROC,
-beside the oracle's AUROC (the true linear predictor on the test samples). Means with 95% intervals over cohorts
-(t-based); one row per cohort and seed in the --out table.
+For each selection, over cohorts: recall of the variables with a strong effect (at least 0.5 on the logit scale:
+per SD for a numeric variable, between the levels of a two-level one), recall of every causal variable, precision
+(kept variables with a non-zero true effect over all kept; the false discovery proportion is 1 - precision, and 0
+when nothing is kept), F1, the share of seeds keeping at least one noise variable, and test AUROC beside the
+oracle's (the true linear predictor on the test samples). Means with 95% intervals over cohorts (t-based); one
+row per cohort, selection and seed in the --out table.
 
     python benchmarks/selection.py                      # 20 cohorts: 600..5,000 people, effects x1 and x1.5
     python benchmarks/selection.py --sizes 600 --scales 1 --replicates 1   # a quick look
@@ -28,17 +34,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from riata.cli import main as riata_main
+from riata.config import validate_config
+from riata.features import feature_columns
+from riata.io.results import read_features
+from riata.knockoffs import knockoff_selection
+from riata.settings import KnockoffSettings, TrainSettings, from_config
+from riata.tasks import Task
+from riata.train import choose_lambda, design_tensors, fit_path, path_table
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG = 0.5  # logit-scale effect that a default rule must find
 PENALTIES = ("l1", "elastic_net", "group_lasso")
 RULES = ("best", "one_se")
-SEEDS = ("1", "2", "3")
+SEEDS = [1, 2, 3]
+FDRS = (0.1, 0.2)
 
 
 def riata(*arguments) -> None:
@@ -77,9 +92,46 @@ def oracle_auroc(folder: Path, split: pd.Series) -> float:
     return roc_auc_score(clinical.loc[test, "CHD"], predictor.loc[test])
 
 
-def analyse(folder: Path, n_samples: int, scale: float, replicate: int, clinical: dict) -> list[dict]:
-    """Simulate one cohort, train every (penalty, rule) and compare what was kept with the truth."""
+def kept_by_rule(tables, columns, task: Task, settings: TrainSettings) -> list[dict]:
+    """Per penalty, seed and rule: the variables kept and the chosen network's test AUROC, every rule from one
+    trained path per penalty."""
+    x, y, groups, variable_of = design_tensors(tables, columns, task, settings)
+    found = []
+    for penalty in PENALTIES:
+        path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=SEEDS, settings=settings)
+        best_sets = {}
+        for seed in SEEDS:
+            points = path.of_seed(seed)
+            table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
+            for rule in RULES:
+                chosen = choose_lambda(table, settings.selection_metric, rule)
+                kept = set(filter(None, str(table.loc[chosen, "selected"]).split(";"))) - {"nan"}
+                auroc = roc_auc_score(y["test"].numpy(), points[chosen].predictions["test"])
+                found.append({"selection": f"{penalty} {rule}", "seed": seed, "kept": kept, "auroc": auroc})
+                best_sets[seed] = kept if rule == "best" else best_sets[seed]
+        counts = pd.Series([v for kept in best_sets.values() for v in kept], dtype=str).value_counts()
+        majority = set(counts.index[counts >= 2])
+        best_auroc = {f["seed"]: f["auroc"] for f in found if f["selection"] == f"{penalty} best"}
+        found += [{"selection": f"{penalty} majority", "seed": seed, "kept": majority, "auroc": best_auroc[seed]}
+                  for seed in SEEDS]  # fmt: skip
+    return found
+
+
+def kept_by_knockoffs(tables, columns, task: Task, settings: TrainSettings) -> list[dict]:
+    """Per seed and target FDR: the variables the knockoff+ filter keeps."""
+    table = knockoff_selection(tables, columns, task=task, seeds=SEEDS, training=settings,
+                               knockoffs=KnockoffSettings(fdr=FDRS))  # fmt: skip
+    return [
+        {"selection": f"knockoff+ q={fdr:g}", "seed": seed, "kept": set(own.loc[own[f"selected_q{fdr:g}"] == 1,
+         "variable"]), "auroc": np.nan}
+        for seed, own in table.groupby("seed") for fdr in FDRS
+    ]  # fmt: skip
+
+
+def analyse(folder: Path, n_samples: int, scale: float, replicate: int, config: dict) -> list[dict]:
+    """Simulate one cohort, make every selection and compare what was kept with the truth."""
     seed = 1000 * replicate + n_samples + int(100 * scale)
+    clinical = config["clinical"]
     riata("simulate", "--out", folder, "--n-samples", n_samples, "--n-snps", 200, "--n-causal-snps", 0,
           "--genetic-share", 0, "--clinical-effect-scale", scale, "--seed", seed)  # fmt: skip
     spec = ["--id-column", "sample_id", "--outcome", "CHD", "--numeric", *clinical["numeric"], "--categorical",
@@ -92,24 +144,21 @@ def analyse(folder: Path, n_samples: int, scale: float, replicate: int, clinical
     strong, causal = set(effects.index[effects >= STRONG]), set(effects.index[effects > 0])
     split = pd.read_csv(folder / "split.tsv", sep="\t", dtype={"sample_id": str}).set_index("sample_id")["split"]
     oracle = oracle_auroc(folder, split)
-    rows = []
-    for penalty, rule in itertools.product(PENALTIES, RULES):
-        out = folder / f"{penalty}_{rule}"
-        riata("train", "--features", folder / "features", "--feature-set", "clinical", "--penalty", penalty,
-              "--lambda-rule", rule, "--seeds", *SEEDS, "--threads", 1, "--out-dir", out)  # fmt: skip
-        for seed in SEEDS:
-            metrics = pd.read_csv(out / f"seed{seed}" / "metrics.tsv", sep="\t").iloc[0]
-            kept = set(str(metrics["selected"]).split(";")) - {"nan", ""}
-            rows.append({
-                "n_samples": n_samples, "effect_scale": scale, "replicate": replicate, "penalty": penalty,
-                "rule": rule, "seed": int(seed), "n_strong": len(strong), "n_kept": len(kept),
-                "recall_strong": len(kept & strong) / len(strong) if strong else np.nan,
-                "recall_causal": len(kept & causal) / len(causal),
-                "precision": len(kept & causal) / len(kept) if kept else np.nan,
-                "noise_kept": len(kept - causal), "auroc": metrics["auroc"], "oracle_auroc": oracle,
-                "kept": ";".join(sorted(kept)),
-            })  # fmt: skip
-    return rows
+    tables, all_columns, _ = read_features(folder / "features")
+    columns, task = feature_columns(all_columns, "clinical"), Task("binary")
+    settings = from_config(TrainSettings, config["training"])
+    found = kept_by_rule(tables, columns, task, settings) + kept_by_knockoffs(tables, columns, task, settings)
+    return [
+        {"n_samples": n_samples, "effect_scale": scale, "replicate": replicate, "selection": f["selection"],
+         "seed": f["seed"], "n_strong": len(strong), "n_kept": len(f["kept"]),
+         "recall_strong": len(f["kept"] & strong) / len(strong) if strong else np.nan,
+         "recall_causal": len(f["kept"] & causal) / len(causal),
+         "precision": len(f["kept"] & causal) / len(f["kept"]) if f["kept"] else np.nan,
+         "false_discovery_proportion": len(f["kept"] - causal) / max(len(f["kept"]), 1),
+         "noise_kept": len(f["kept"] - causal), "auroc": f["auroc"], "oracle_auroc": oracle,
+         "kept": ";".join(sorted(f["kept"]))}
+        for f in found
+    ]  # fmt: skip
 
 
 def interval(values: pd.Series) -> str:
@@ -121,18 +170,21 @@ def interval(values: pd.Series) -> str:
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per (size band, penalty, rule): means over cohorts (each cohort's mean over seeds first)."""
+    """Per (size band, selection): means over cohorts (each cohort's mean over seeds first); fdr is the mean false
+    discovery proportion (the realised FDR)."""
     rows = rows.assign(size_band=np.where(rows["n_samples"] >= 900, ">= 900", "< 900"))
-    per_cohort = rows.groupby(["size_band", "penalty", "rule", "n_samples", "effect_scale", "replicate"]).agg(
+    per_cohort = rows.groupby(["size_band", "selection", "n_samples", "effect_scale", "replicate"]).agg(
         recall_strong=("recall_strong", "mean"), recall_causal=("recall_causal", "mean"),
-        precision=("precision", "mean"), noise_seeds=("noise_kept", lambda k: (k > 0).mean()),
+        precision=("precision", "mean"), fdr=("false_discovery_proportion", "mean"),
+        noise_seeds=("noise_kept", lambda k: (k > 0).mean()),
         auroc=("auroc", "mean"), oracle_auroc=("oracle_auroc", "mean"), kept=("n_kept", "mean"),
     )  # fmt: skip
     per_cohort["f1"] = 2 * per_cohort["precision"] * per_cohort["recall_causal"] / (
         per_cohort["precision"] + per_cohort["recall_causal"])  # fmt: skip
-    table = per_cohort.groupby(["size_band", "penalty", "rule"]).agg(
+    table = per_cohort.groupby(["size_band", "selection"], sort=False).agg(
         cohorts=("kept", "size"), **{column: (column, interval) for column in (
-            "recall_strong", "recall_causal", "precision", "f1", "noise_seeds", "kept", "auroc", "oracle_auroc")},
+            "recall_strong", "recall_causal", "precision", "fdr", "f1", "noise_seeds", "kept", "auroc",
+            "oracle_auroc")},
     )  # fmt: skip
     return table.reset_index()
 
@@ -145,12 +197,13 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_selection.tsv"),
                         help="one row per cohort, penalty, rule and seed")  # fmt: skip
     arguments = parser.parse_args()
-    clinical = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["clinical"]
+    torch.set_num_threads(1)
+    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
     rows, start = [], time.perf_counter()
     cohorts = list(itertools.product(arguments.sizes, arguments.scales, range(1, arguments.replicates + 1)))
     for k, (n_samples, scale, replicate) in enumerate(cohorts, start=1):
         with tempfile.TemporaryDirectory() as folder:
-            rows += analyse(Path(folder), n_samples, scale, replicate, clinical)
+            rows += analyse(Path(folder), n_samples, scale, replicate, config)
         print(f"cohort {k}/{len(cohorts)}: {n_samples} people, effects x{scale:g}, replicate {replicate} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
     table = pd.DataFrame(rows)

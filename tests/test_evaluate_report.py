@@ -4,7 +4,13 @@ import pytest
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
 
 from riata.evaluate import dead_units, group_norms, resample_metrics, selected_variables
-from riata.report import comparison_markdown, order_comparison, stability_table, summarise_over_seeds
+from riata.report import (
+    comparison_markdown,
+    order_comparison,
+    stability_selection_bounds,
+    stability_table,
+    summarise_over_seeds,
+)
 from riata.tasks import Task
 
 
@@ -121,3 +127,17 @@ def test_stability_table_adds_refit_frequencies_where_there_are_refits():
     assert table.loc["none", "refit_frequency"].isna().all()
     assert "refit_frequency" not in stability_table(comparison, inputs, refits.iloc[:0]).columns
     assert (table["source"] == "clinical").all()
+
+
+def test_stability_selection_gives_the_meinshausen_buhlmann_bound():
+    """4 variables, refit frequencies 1, 0.9, 0.5, 0.1: stable at 0.8 are AGE and SEX, q = 2.5 kept per refit, and
+    the bound is q^2 / ((2 x 0.8 - 1) x 4) = 6.25 / 2.4."""
+    stability = pd.DataFrame({"feature_set": "clinical", "penalty": "l1", "seed": 1, "source": "clinical",
+                              "variable": ["AGE", "SEX", "BMI", "noise"], "selected": [1, 1, 1, 0],
+                              "frequency": [1, 1, 1, 0], "refit_frequency": [1.0, 0.9, 0.5, 0.1]})  # fmt: skip
+    (bound,) = stability_selection_bounds(stability).to_dict("records")
+    assert bound["stable"] == "AGE, SEX" and bound["variables"] == 4
+    assert bound["mean_kept_per_refit"] == pytest.approx(2.5)
+    assert bound["expected_false_at_most"] == pytest.approx(6.25 / 2.4)
+    text = comparison_markdown(order_comparison(comparison_rows()), stability)
+    assert "## Stability selection" in text and "| clinical | l1 | 1 | AGE, SEX | 2.5 | 4 | 2.60 |" in text

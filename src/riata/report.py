@@ -220,6 +220,18 @@ def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | No
             "network kept).",
             _markdown_table(frequency.reset_index().rename(columns={"feature_set": "feature set"})),
         ]
+    if stability is not None and "refit_frequency" in stability and stability["refit_frequency"].notna().any():
+        bounds = stability_selection_bounds(stability)
+        sections += [
+            "## Stability selection",
+            f"Variables kept in at least {STABLE_SHARE:g} of the refits on half-samples, with the Meinshausen-Buhlmann "
+            "bound on the expected number of noise variables among them: q² / ((2 x threshold - 1) x p), q the mean "
+            "number kept per refit and p the number of input variables.",
+            _markdown_table(bounds.assign(
+                expected_false_at_most=bounds["expected_false_at_most"].map(lambda v: f"{v:.2f}"),
+                mean_kept_per_refit=bounds["mean_kept_per_refit"].map(lambda v: f"{v:.1f}"),
+            ).rename(columns=lambda c: c.replace("_", " "))),
+        ]  # fmt: skip
     if truth is not None and len(truth):
         summary_truth = truth.groupby(["feature_set", "penalty"], sort=False)[["precision", "recall"]].mean()
         sections += [
@@ -229,6 +241,25 @@ def _selection_sections(stability: pd.DataFrame | None, truth: pd.DataFrame | No
             _markdown_table(summary_truth.map(lambda v: f"{v:.2f}").reset_index()),
         ]
     return sections
+
+
+STABLE_SHARE = 0.8  # share of refits that makes a variable stably selected (Meinshausen and Buhlmann's pi_thr)
+
+
+def stability_selection_bounds(stability: pd.DataFrame, threshold: float = STABLE_SHARE) -> pd.DataFrame:
+    """Per model with refits (stability.tsv rows with a refit_frequency): the variables kept in at least
+    ``threshold`` of its refits, the mean number kept per refit q (the sum of the refit frequencies), the number
+    of input variables p, and the Meinshausen-Buhlmann (2010) bound q^2 / ((2 threshold - 1) p) on the expected
+    number of noise variables among the stable ones (exchangeable noise, a procedure better than random)."""
+    rows = []
+    refitted = stability[stability["refit_frequency"].notna()]
+    for (feature_set, penalty, seed), own in refitted.groupby(["feature_set", "penalty", "seed"], sort=False):
+        q, p = own["refit_frequency"].sum(), len(own)
+        stable = own.loc[own["refit_frequency"] >= threshold, "variable"]
+        rows.append({"feature_set": feature_set, "penalty": penalty, "seed": seed, "stable": ", ".join(stable),
+                     "mean_kept_per_refit": q, "variables": p,
+                     "expected_false_at_most": q**2 / ((2 * threshold - 1) * p)})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def against_baseline(comparison: pd.DataFrame, predictions: dict, task, *, resamples: int = 1000) -> pd.DataFrame:

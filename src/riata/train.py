@@ -719,6 +719,19 @@ def check_training(task: Task, penalty: str, seeds: list[int], settings: TrainSe
         )
 
 
+def design_tensors(tables: dict[str, pd.DataFrame], columns: pd.DataFrame, task: Task, settings: TrainSettings):
+    """What :func:`fit_path` takes from design ``tables`` (split -> frame) and their input ``columns``
+    (column, variable): inputs x (split -> (samples, inputs) float32), targets y (split -> tensor), the
+    first layer's groups (unpenalised as configured) and each input column's variable (a Series)."""
+    names = columns["column"].tolist()
+    variable_of = pd.Series(columns["variable"].to_numpy(), index=names)
+    unpenalised = {v for v in variable_of.unique() if any(fnmatchcase(v, p) for p in settings.unpenalised)}
+    groups = Groups.from_labels(variable_of.tolist(), unpenalised)
+    x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
+    y = {split: task.target_tensor(task.targets(t)) for split, t in tables.items()}
+    return x, y, groups, variable_of
+
+
 def fit_penalty(
     tables: dict[str, pd.DataFrame],
     columns: pd.DataFrame,
@@ -735,12 +748,7 @@ def fit_penalty(
     seed, in the order of ``seeds``, with predictions for every split given.
     """
     check_training(task, penalty, seeds, settings)
-    names = columns["column"].tolist()
-    variable_of = pd.Series(columns["variable"].to_numpy(), index=names)
-    unpenalised = {v for v in variable_of.unique() if any(fnmatchcase(v, p) for p in settings.unpenalised)}
-    groups = Groups.from_labels(variable_of.tolist(), unpenalised)
-    x = {split: torch.tensor(t[names].to_numpy(), dtype=torch.float32) for split, t in tables.items()}
-    y = {split: task.target_tensor(task.targets(t)) for split, t in tables.items()}
+    x, y, groups, variable_of = design_tensors(tables, columns, task, settings)
     path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=seeds, settings=settings)
     results = []
     for seed in seeds:
