@@ -79,15 +79,13 @@ def logit_scale_effects(folder: Path) -> pd.Series:
 
 
 def oracle_auroc(folder: Path, split: pd.Series) -> float:
-    """AUROC of the true clinical linear predictor (from truth.tsv, standardised as the simulation did) on the
-    test samples."""
+    """AUROC of the true clinical linear predictor (from truth.tsv, standardised as the simulation did; a missing
+    value counts as the mean) on the test samples."""
     truth = pd.read_csv(folder / "truth.tsv", sep="\t").query("kind == 'clinical'").set_index("variable")
     clinical = pd.read_csv(folder / "clinical.tsv", sep="\t", dtype={"sample_id": str}).set_index("sample_id")
-    predictor = sum(
-        effect * (pd.to_numeric(clinical[v], errors="coerce") - pd.to_numeric(clinical[v], errors="coerce").mean())
-        / pd.to_numeric(clinical[v], errors="coerce").std()
-        for v, effect in truth["effect_per_sd"].items() if effect
-    ).fillna(0)  # fmt: skip
+    standardised = {v: pd.to_numeric(clinical[v], errors="coerce") for v in truth.index}
+    standardised = {v: ((values - values.mean()) / values.std()).fillna(0) for v, values in standardised.items()}
+    predictor = sum(effect * standardised[v] for v, effect in truth["effect_per_sd"].items() if effect)
     test = split.index[split == "test"]
     return roc_auc_score(clinical.loc[test, "CHD"], predictor.loc[test])
 
