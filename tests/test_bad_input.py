@@ -347,6 +347,11 @@ CONFIG_PROBLEMS = [
     (lambda c: c["clinical"].update(time_column="T"), "clinical: time_column is for survival outcomes, not binary"),
     (lambda c: c["clinical"].update(path=None), "clinical.path is required unless simulate.enabled is true"),
     (lambda c: c.update(genotypes={}), "genotypes.path is required for the genetic feature sets"),
+    (lambda c: c.update(knockoffs={"feature_sets": ["clinical_snps"]}), "knockoffs.feature_sets.0: 'clinical_snps' is "
+     "not one of"),
+    (lambda c: c.update(knockoffs={"feature_sets": ["clinical_prs"]}),
+     "knockoffs.feature_sets: 'clinical_prs' is not among training.feature_sets"),
+    (lambda c: c.update(knockoffs={"fdr": [1.0]}), "knockoffs.fdr.0: 1.0 is greater than or equal to the maximum of 1"),
     (lambda c: c["clinical"].update(positive_label=True),  # `positive_label: yes` unquoted
      "clinical.positive_label: True is not of type 'string'; YAML reads an unquoted yes, no, on, off, true or false "
      'as a boolean: put the value in quotes, e.g. "yes"'),
