@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+import yaml
 
 from riata.cli import main
 from riata.report import truth_table
@@ -60,3 +61,28 @@ def test_a_bad_truth_file_is_one_error_naming_it(tmp_path, capsys, truth_text, m
     expected = message.format(clinical=tmp_path / "patients.csv", bim=tmp_path / "genotypes.bim")
     assert status == 2 and errors == [f"ERROR: {tmp_path / 'known.csv'}: {expected}"]
     assert not out.exists()
+
+
+def test_riata_check_reads_the_configured_truth_as_the_workflow_does(tmp_path, capsys):
+    """config truth.path: `riata check` lists what the truth says, and refuses a name the table lacks with the
+    truth step's message."""
+    patients = pd.DataFrame({"id": [f"p{i}" for i in range(60)], "CHD": ["yes", "no"] * 30,
+                             "Age (years)": range(40, 100), "smoking": ["current", "never", "former"] * 20,
+                             "sex": ["F", "M"] * 30})  # fmt: skip
+    patients.to_csv(tmp_path / "patients.csv", index=False)
+    config = {"cohort": "mine", "clinical": {"path": str(tmp_path / "patients.csv"), "id_column": "id",
+              "outcome": "CHD", "positive_label": "yes", "numeric": ["Age (years)"], "categorical": ["smoking", "sex"]},
+              "training": {"feature_sets": ["clinical"]}}  # fmt: skip
+    for truth_text, expected in [("variable,role\nsmoking,causal\nsex,noise\n", None),
+                                 ("variable\nsmoker\n", "1 variable not in")]:  # fmt: skip
+        (tmp_path / "known.csv").write_text(truth_text)
+        config["truth"] = {"path": str(tmp_path / "known.csv")}
+        (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+        status = main(["check", "--config", str(tmp_path / "config.yaml")])
+        captured = capsys.readouterr()
+        if expected is None:
+            assert status == 0, captured.err
+            assert f"truth {tmp_path / 'known.csv'}: 1 causal clinical, 1 noise clinical" in captured.out
+        else:
+            errors = [line for line in captured.err.splitlines() if line.startswith("ERROR: ")]
+            assert status == 2 and len(errors) == 1 and expected in errors[0] and "smoker" in errors[0]

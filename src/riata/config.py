@@ -161,7 +161,23 @@ def describe_config(path: str | Path) -> str:
         lines += _describe_genotypes(config, table)
     else:
         _describe_split(config, table)
+    if config["truth"]["path"]:
+        lines.append(_describe_truth(config))
     return "\n".join(lines)
+
+
+def _describe_truth(config: dict) -> str:
+    """The truth file checked as the workflow's truth step checks it (SNP ids against the .bim when the analysis
+    reads PLINK 1 genotypes)."""
+    from riata.io.plink import plink_paths
+    from riata.io.truth import read_checked_truth
+
+    reads_bed = uses_genotypes(config) and config["genotypes"]["format"] == "bed"
+    bim = plink_paths(config["genotypes"]["path"])["bim"] if reads_bed else None
+    truth = read_checked_truth(config["truth"]["path"], config["clinical"]["path"], bim)
+    counts = truth.groupby(["kind", "role"]).size()
+    listed = ", ".join(f"{n} {role} {kind}" for (kind, role), n in counts.items())
+    return f"truth {config['truth']['path']}: {listed}"
 
 
 def _describe_clinical(config: dict, table: ClinicalTable) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 CONFIG_OPTIONS = ()
-SHOWN_COLUMNS = 12  # the error for an unknown variable lists this many of the table's columns
 
 
 def register_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,18 +17,11 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> None:
-    import pandas as pd
+    from riata.io.plink import plink_paths
+    from riata.io.tables import atomic_output
+    from riata.io.truth import read_checked_truth
 
-    from riata.io.plink import plink_paths, read_bim
-    from riata.io.tables import atomic_output, read_table
-    from riata.io.truth import check_truth_names, read_truth
-
-    truth = read_truth(arguments.truth)
-    columns = pd.Series(read_table(arguments.clinical, nrows=0).columns.astype(str))
-    shown = ", ".join(columns[:SHOWN_COLUMNS]) + (", ..." if len(columns) > SHOWN_COLUMNS else "")
-    check_truth_names(truth, "clinical", columns, arguments.truth, arguments.clinical, f" (its columns: {shown})")
-    if arguments.genotypes:
-        bim = plink_paths(arguments.genotypes)["bim"]
-        check_truth_names(truth, "snp", read_bim(bim)["snp"].astype(str), arguments.truth, str(bim))
+    bim = plink_paths(arguments.genotypes)["bim"] if arguments.genotypes else None
+    truth = read_checked_truth(arguments.truth, arguments.clinical, bim)
     with atomic_output(arguments.out) as temporary:
         truth.to_csv(temporary, sep="\t", index=False)

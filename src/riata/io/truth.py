@@ -18,6 +18,7 @@ from riata.io.tables import read_table
 
 ROLES = ("causal", "noise")
 SHOWN_NAMES = 10  # an error lists at most this many unknown names
+SHOWN_COLUMNS = 12  # the error for an unknown variable lists this many of the clinical table's columns
 
 
 def read_truth(path: str | os.PathLike) -> pd.DataFrame:
@@ -59,3 +60,18 @@ def check_truth_names(truth: pd.DataFrame, kind: str, known: pd.Series, path: st
         label = "variable" if kind == "clinical" else "SNP id"
         plural = "s" if len(unknown) > 1 else ""
         raise RiataError(f"{path}: {len(unknown)} {label}{plural} not in {where}: {shown}{hint}")
+
+
+def read_checked_truth(path: str | os.PathLike, clinical: str | os.PathLike, bim: str | os.PathLike | None = None):
+    """A truth file (:func:`read_truth`) whose clinical variables are columns of the ``clinical`` table and, with
+    ``bim``, whose SNP ids are in that .bim (without it they are not checked)."""
+    from riata.io.plink import read_bim
+    from riata.io.tables import read_table
+
+    truth = read_truth(path)
+    columns = pd.Series(read_table(clinical, nrows=0).columns.astype(str))
+    shown = ", ".join(columns[:SHOWN_COLUMNS]) + (", ..." if len(columns) > SHOWN_COLUMNS else "")
+    check_truth_names(truth, "clinical", columns, path, str(clinical), f" (its columns: {shown})")
+    if bim is not None:
+        check_truth_names(truth, "snp", read_bim(bim)["snp"].astype(str), path, str(bim))
+    return truth
