@@ -89,14 +89,16 @@ def draw_heatmaps(panels: Sequence[tuple[str, pd.DataFrame]], paths: Sequence[st
     plt.close(figure)
 
 
-def _grid(n_panels: int, columns: int, width: float, height: float):
+def _grid(n_panels: int, columns: int, width: float, height: float, hspace: float = 0.45):
+    """Panels of ``width`` x ``height`` inches, ``columns`` to a row; ``hspace``: the gap between rows as a share of
+    a panel's height."""
     rows = math.ceil(n_panels / columns)
     figure, axes = plt.subplots(
         rows,
         min(columns, n_panels),
         figsize=(width * min(columns, n_panels), height * rows),
         squeeze=False,
-        gridspec_kw={"wspace": 0.55, "hspace": 0.45},
+        gridspec_kw={"wspace": 0.55, "hspace": hspace},
     )
     for axis in axes.flat[n_panels:]:
         axis.set_visible(False)
@@ -217,7 +219,11 @@ def draw_stability(stability: pd.DataFrame, out: Sequence[str | Path]) -> None:
         views.append(("refit_frequency", "share of refits on half-samples that kept each variable (dark: all)"))
     panels = [(feature_set, value, title) for feature_set in feature_sets for value, title in views]
     shown = {fs: _stability_rows(stability[stability["feature_set"] == fs]) for fs in feature_sets}
-    figure, axes = _grid(len(panels), 1, 12, 0.5 + 0.16 * max(t["variable"].nunique() for t in shown.values()))
+    panel_height = 0.3 + 0.16 * max(t["variable"].nunique() for t in shown.values())
+    label_height = 0.08 * max(len(f"{p} {s}") for p, s in zip(stability["penalty"], stability["seed"], strict=True))
+    figure, axes = _grid(
+        len(panels), 1, 12, panel_height + label_height + 0.4, hspace=(label_height + 0.4) / panel_height
+    )  # rotated model names fit under each panel
     for axis, (feature_set, value, title) in zip(axes, panels, strict=False):
         table = shown[feature_set]
         matrix = table.pivot_table(index="variable", columns=["penalty", "seed"], values=value, sort=False,
