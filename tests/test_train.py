@@ -8,7 +8,7 @@ from riata.errors import RiataError
 from riata.penalties import Groups, penalty_value
 from riata.settings import TrainSettings
 from riata.tasks import Task
-from riata.train import choose_lambda, fit_penalty, fit_stack, lambda_max
+from riata.train import StackOptimizer, choose_lambda, fit_penalty, fit_stack, lambda_max
 
 BINARY = Task("binary")
 
@@ -25,6 +25,35 @@ def make_data(n=240, p=6, seed=0):
 
 def singletons(p):
     return Groups.from_labels([f"v{i}" for i in range(p)])
+
+
+@pytest.mark.parametrize(("optimizer", "momentum"), [("sgd", 0.9), ("sgd", 0.0), ("adam", 0.9)])
+def test_the_stack_optimiser_steps_as_torch_optim_does(optimizer, momentum):
+    """50 steps on a quadratic of two stacked parameters (shrunk to two of their three models half way): the same
+    parameters as torch.optim.SGD / Adam, whose state is shrunk the same way."""
+    settings = TrainSettings(optimizer=optimizer, learning_rate=0.05, momentum=momentum)
+    start = [torch.randn(3, 4, 2, generator=torch.Generator().manual_seed(k)) for k in (1, 2)]
+    ours = [torch.nn.Parameter(value.clone()) for value in start]
+    theirs = [torch.nn.Parameter(value.clone()) for value in start]
+    stack = StackOptimizer(ours, settings)
+    reference = (torch.optim.SGD(theirs, lr=0.05, momentum=momentum) if optimizer == "sgd"
+                 else torch.optim.Adam(theirs, lr=0.05))  # fmt: skip
+    keep = torch.tensor([0, 2])
+    for step in range(50):
+        for parameters, optimiser in ((ours, stack), (theirs, reference)):
+            optimiser.zero_grad()
+            sum(((p - 1) ** 2 * torch.arange(1.0, 9.0).view(1, 4, 2)).sum() for p in parameters).backward()
+            optimiser.step()
+        if step == 24:  # the stack loses its second model, as when its early stopping fires
+            ours = [torch.nn.Parameter(p.detach()[keep].clone()) for p in ours]
+            stack = stack.kept(ours, keep)
+            states = [{key: value[keep].clone() if value.dim() else value for key, value in reference.state[p].items()}
+                      for p in theirs]  # fmt: skip
+            theirs = [torch.nn.Parameter(p.detach()[keep].clone()) for p in theirs]
+            reference = type(reference)(theirs, **reference.defaults)
+            reference.state.update(zip(theirs, states, strict=True))
+    for mine, torchs in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(mine.detach(), torchs.detach(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

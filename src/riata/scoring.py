@@ -20,10 +20,9 @@ import pandas as pd
 
 from riata.bundle import Bundle, load_bundle
 from riata.errors import RiataError
+from riata.settings import DEFAULT_MAX_MISSING_SHARE
 
 log = logging.getLogger("riata")
-
-DEFAULT_MAX_MISSING_SHARE = 0.1  # of a model's variants absent from a new cohort before scoring is refused
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ REGRESSION_LOSSES = ("squared", "absolute")
 GENETIC_PREFIX = "genetic_"  # embedding columns genetic_0 .. genetic_k-1
 PCA_ALGORITHMS = ("auto", "relationship", "krylov")
 COHORT_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # a plain folder name under results/
+# Scoring new cohorts (riata predict): how strand-ambiguous SNPs are matched, and the share of a model's variants
+# a new cohort may lack before scoring is refused.
+AMBIGUOUS_RULES = ("frequency", "labels")
+DEFAULT_MAX_MISSING_SHARE = 0.1
 
 REQUIRED = dataclasses.MISSING
 SettingsType = TypeVar("SettingsType", bound="Settings")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
@@ -141,40 +142,65 @@ class StackFit:
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # epoch -> first layers, NaN once stopped
 
 
-def _proximal_step(
-    optimizer: torch.optim.Optimizer, weight: nn.Parameter, lambdas: torch.Tensor, settings
-) -> torch.Tensor:
-    """Step size x lambda for the proximal operator: per model for SGD, per weight for Adam (module doc)."""
-    if settings.optimizer == "sgd":
-        return settings.learning_rate / (1 - settings.momentum) * lambdas
-    state = optimizer.state[weight]
-    beta2, eps = optimizer.param_groups[0]["betas"][1], optimizer.param_groups[0]["eps"]
-    corrected = state["exp_avg_sq"] / (1 - beta2 ** float(state["step"]))
-    return settings.learning_rate * lambdas.view(-1, 1, 1) / (corrected.sqrt() + eps)
+class StackOptimizer:
+    """SGD with momentum, or Adam, over a stack's parameters: the updates of ``torch.optim.SGD`` (no dampening or
+    Nesterov) and ``torch.optim.Adam`` (betas 0.9 and 0.999, eps 1e-8), elementwise, so each model of the stack
+    has its own. Written out because torch.optim's first use imports torch._dynamo: seconds in every process."""
+
+    BETAS, EPS = (0.9, 0.999), 1e-8
+
+    def __init__(self, parameters, settings: TrainSettings, steps: int = 0):
+        self.parameters, self.settings, self.steps = list(parameters), settings, steps
+        self.state: dict[nn.Parameter, list[torch.Tensor]] = {}  # SGD: [momentum buffer]; Adam: [mean, mean square]
+
+    def zero_grad(self) -> None:
+        for parameter in self.parameters:
+            parameter.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.steps += 1
+        rate = self.settings.learning_rate
+        beta1, beta2 = self.BETAS
+        for parameter in self.parameters:
+            gradient = parameter.grad
+            if self.settings.optimizer == "sgd":
+                if parameter not in self.state:
+                    self.state[parameter] = [gradient.clone()]
+                else:
+                    self.state[parameter][0].mul_(self.settings.momentum).add_(gradient)
+                parameter.add_(self.state[parameter][0], alpha=-rate)
+                continue
+            mean, square = self.state.setdefault(parameter, [torch.zeros_like(parameter), torch.zeros_like(parameter)])
+            mean.lerp_(gradient, 1 - beta1)
+            square.mul_(beta2).addcmul_(gradient, gradient, value=1 - beta2)
+            denominator = (square.sqrt() / math.sqrt(1 - beta2**self.steps)).add_(self.EPS)
+            parameter.addcdiv_(mean, denominator, value=-rate / (1 - beta1**self.steps))
+
+    def proximal_step(self, weight: nn.Parameter, lambdas: torch.Tensor) -> torch.Tensor:
+        """Step size x lambda for the proximal operator: per model for SGD, per weight for Adam (module doc)."""
+        if self.settings.optimizer == "sgd":
+            return self.settings.learning_rate / (1 - self.settings.momentum) * lambdas
+        corrected = self.state[weight][1] / (1 - self.BETAS[1] ** self.steps)
+        return self.settings.learning_rate * lambdas.view(-1, 1, 1) / (corrected.sqrt() + self.EPS)
+
+    def kept(self, parameters, keep: torch.Tensor) -> StackOptimizer:
+        """The optimiser of ``parameters``, this one's (in the same order) shrunk to the models at positions
+        ``keep``, with their state."""
+        shrunk = StackOptimizer(parameters, self.settings, self.steps)
+        for old, new in zip(self.parameters, shrunk.parameters, strict=True):
+            if old in self.state:
+                shrunk.state[new] = [value[keep].clone() for value in self.state[old]]
+        return shrunk
 
 
-def _new_optimizer(network: StackedMLP, settings: TrainSettings) -> torch.optim.Optimizer:
-    if settings.optimizer == "sgd":
-        return torch.optim.SGD(network.parameters(), lr=settings.learning_rate, momentum=settings.momentum)
-    return torch.optim.Adam(network.parameters(), lr=settings.learning_rate)
-
-
-def _keep_models(network: StackedMLP, optimizer: torch.optim.Optimizer, keep: torch.Tensor, settings: TrainSettings):
+def _keep_models(network: StackedMLP, optimizer: StackOptimizer, keep: torch.Tensor) -> StackOptimizer:
     """Shrink the stack (and the optimiser's per-weight state) to the models at positions ``keep``."""
-    old_parameters = list(network.parameters())
     with torch.no_grad():
         for layers in (network.weights, network.biases):
             for j in range(len(layers)):
                 layers[j] = nn.Parameter(layers[j][keep].clone())
-    shrunk = _new_optimizer(network, settings)
-    for old, new in zip(old_parameters, network.parameters(), strict=True):
-        state = optimizer.state.get(old)
-        if state:
-            shrunk.state[new] = {
-                key: value[keep].clone() if torch.is_tensor(value) and value.dim() > 0 else value
-                for key, value in state.items()
-            }
-    return shrunk
+    return optimizer.kept(network.parameters(), keep)
 
 
 def _total_penalty(penalty: str, layers: list[tuple[nn.Parameter, Groups]], lambdas: torch.Tensor,
@@ -209,13 +235,13 @@ def _train_epoch(
             if settings.mode == "subgradient"
             else losses
         )
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         objective.sum().backward()
         optimizer.step()
         if settings.mode == "proximal":
             with torch.no_grad():
                 for weight, layer_groups in layers:
-                    step = _proximal_step(optimizer, weight, lambdas, settings)
+                    step = optimizer.proximal_step(weight, lambdas)
                     weight.copy_(proximal(penalty, weight, step, layer_groups, settings.l1_ratio))
         epoch_loss += losses.detach() * batch.shape[1] / n_train
     return epoch_loss
@@ -299,7 +325,7 @@ def fit_stack(
     if penalty not in PENALTIES:
         raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
     network = _stack(x_train.shape[1], seeds, task, settings, initial)
-    optimizer = _new_optimizer(network, settings)
+    optimizer = StackOptimizer(network.parameters(), settings)
     all_lambdas = torch.as_tensor(np.asarray(lambdas), dtype=torch.float32)
     distinct_seeds, seed_slots = np.unique(seeds, return_inverse=True)
     generators = [torch.Generator().manual_seed(int(s) + 7919) for s in distinct_seeds]
@@ -325,7 +351,7 @@ def fit_stack(
                 break
             if not still.all():
                 keep = torch.nonzero(still).flatten()
-                optimizer = _keep_models(network, optimizer, keep, settings)
+                optimizer = _keep_models(network, optimizer, keep)
                 alive = alive[keep]
     best = _stack(x_train.shape[1], seeds, task, settings, progress_so_far.best_state)
     return StackFit(best, progress_so_far.best_epoch, progress_so_far.validation[:epoch],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from riata.genetics.harmonise import AMBIGUOUS_RULES
-from riata.scoring import DEFAULT_MAX_MISSING_SHARE
+from riata.settings import AMBIGUOUS_RULES, DEFAULT_MAX_MISSING_SHARE
 
 CONFIG_OPTIONS = ()
 

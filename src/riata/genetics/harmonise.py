@@ -26,11 +26,11 @@ import pandas as pd
 
 from riata.errors import RiataError
 from riata.io.plink import MISSING_CODE, BedBlocks
+from riata.settings import AMBIGUOUS_RULES
 
 log = logging.getLogger("riata")
 
 AMBIGUOUS_MAX_MAF = 0.4  # strand-ambiguous SNPs further from 0.5 than this are oriented by frequency
-AMBIGUOUS_RULES = ("frequency", "labels")
 BLOCK_BYTES = 32 * 2**20  # float32 calls read at once: blocks shrink as the cohort grows
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
