@@ -70,7 +70,7 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 test: $(STAMP) system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 clean:
 	rm -rf results logs .snakemake report.html

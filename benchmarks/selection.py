@@ -6,8 +6,9 @@ the clinical selection is measured here), split and turned into features by ``ri
 with the demo config's covariates, as the workflow does. Then, with the workflow's training settings:
 - each sparse penalty's lambda path is trained once for three seeds (riata.train.fit_path, the engine of
   ``riata train``), and every lambda rule picks its lambda from the same path: ``best`` and ``one_se`` (the
-  workflow's rules), plus ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed
-  keeps that set; test AUROC is the best-rule network's);
+  workflow's rules), ``half_se`` (the largest lambda within half a standard error of the best), and
+  ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed keeps that set; test
+  AUROC is the best-rule network's);
 - knockoff selection (riata.knockoffs.knockoff_selection, the engine of ``riata knockoffs``) at q = 0.1 and 0.2,
   one knockoff draw and network per seed.
 
@@ -51,7 +52,7 @@ from riata.train import choose_lambda, design_tensors, fit_path, path_table
 ROOT = Path(__file__).resolve().parents[1]
 STRONG = 0.5  # logit-scale effect that a default rule must find
 PENALTIES = ("l1", "elastic_net", "group_lasso")
-RULES = ("best", "one_se")
+RULES = {"best": ("best", 1.0), "one_se": ("one_se", 1.0), "half_se": ("one_se", 0.5)}  # name: rule, SEs
 SEEDS = [1, 2, 3]
 FDRS = (0.1, 0.2)
 
@@ -101,8 +102,8 @@ def kept_by_rule(tables, columns, task: Task, settings: TrainSettings) -> list[d
         for seed in SEEDS:
             points = path.of_seed(seed)
             table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
-            for rule in RULES:
-                chosen = choose_lambda(table, settings.selection_metric, rule)
+            for rule, (chooser, standard_errors) in RULES.items():
+                chosen = choose_lambda(table, settings.selection_metric, chooser, standard_errors)
                 kept = set(filter(None, str(table.loc[chosen, "selected"]).split(";"))) - {"nan"}
                 auroc = roc_auc_score(y["test"].numpy(), points[chosen].predictions["test"])
                 found.append({"selection": f"{penalty} {rule}", "seed": seed, "kept": kept, "auroc": auroc})

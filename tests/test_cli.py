@@ -167,3 +167,26 @@ def test_unknown_penalty_writes_nothing(tiny_cohort, tmp_path):
 def test_every_verb_has_help(verb):
     result = riata(verb, "--help")
     assert result.returncode == 0 and "usage: riata" in result.stdout
+
+
+def test_a_riata_process_starts_and_trains_without_loading_what_it_does_not_use():
+    """Every rule starts a riata process: the command line loads no pandas, torch, dask, scikit-learn, scipy or
+    matplotlib (seconds each), and training never loads torch._dynamo (torch.optim's first step does)."""
+    heavy = ("pandas", "torch", "dask", "sklearn", "scipy", "matplotlib")
+    code = (
+        "import sys, riata.cli\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+        "import numpy as np, torch\n"
+        "from riata.penalties import Groups\nfrom riata.settings import TrainSettings\n"
+        "from riata.tasks import Task\nfrom riata.train import fit_stack\n"
+        "x, y = torch.randn(40, 3), (torch.rand(40) > 0.5).float()\n"
+        "for optimizer in ('sgd', 'adam'):\n"
+        "    fit_stack(x, y, x, y, task=Task('binary'), penalty='l1', lambdas=np.array([0.01]),\n"
+        "              seeds=np.array([1]), groups=Groups.from_labels(['a', 'b', 'c']),\n"
+        "              settings=TrainSettings(max_epochs=3, optimizer=optimizer))\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(
+        "\n"
+    )
+    assert printed[:2] == ["[]", "False"]

@@ -606,12 +606,12 @@ def _grid_value(grid: np.ndarray, step: int) -> float:
     return float(grid[-1] * factor ** (step - len(grid) + 1))
 
 
-def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
+def choose_lambda(path: pd.DataFrame, metric: str, rule: str, standard_errors: float = 1.0) -> int:
     """Row label of ``path`` chosen on the validation metric.
 
     ``best``: the best value of ``validation_<metric>``. ``one_se``: the largest lambda whose value is
-    within one standard error (column ``validation_<metric>_se``) of the best, as glmnet's lambda.1se.
-    Ties go to the largest lambda, the sparsest model.
+    within ``standard_errors`` (1: glmnet's lambda.1se) standard errors (column ``validation_<metric>_se``) of
+    the best. Ties go to the largest lambda, the sparsest model.
     """
     by_lambda = path.sort_values("lambda", ascending=False, kind="stable")
     sign = -1 if LARGER_IS_BETTER[metric] else 1  # sign x score: smaller is better
@@ -619,7 +619,7 @@ def choose_lambda(path: pd.DataFrame, metric: str, rule: str) -> int:
     best = scores.idxmin()
     if rule == "best":
         return int(best)
-    within = scores <= scores[best] + by_lambda.loc[best, f"validation_{metric}_se"]
+    within = scores <= scores[best] + standard_errors * by_lambda.loc[best, f"validation_{metric}_se"]
     return int(within.idxmax())  # the first True in decreasing-lambda order
 
 
