@@ -60,7 +60,11 @@ rule knockoffs:
     input:
         unpack(train_inputs),
     output:
-        f"{RESULTS}/knockoffs/{{feature_set}}.tsv",
+        report(
+            f"{RESULTS}/knockoffs/{{feature_set}}.tsv",
+            caption="../report/knockoffs.rst",
+            category="Selection",
+        ),
     log:
         f"{LOGS}/knockoffs/{{feature_set}}.log",
     benchmark:
