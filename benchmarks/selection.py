@@ -19,7 +19,7 @@ when nothing is kept), F1, the share of seeds keeping at least one noise variabl
 oracle's (the true linear predictor on the test samples). Means with 95% intervals over cohorts (t-based); one
 row per cohort, selection and seed in the --out table.
 
-    python benchmarks/selection.py                      # 20 cohorts: 600..5,000 people, effects x1 and x1.5
+    python benchmarks/selection.py                      # 20 cohorts: 600..2,500 people, effects x1 and x1.5
     python benchmarks/selection.py --sizes 600 --scales 1 --replicates 1   # a quick look
 """
 
@@ -190,7 +190,7 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[600, 900, 1500, 3000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[600, 900, 1200, 1800, 2500])
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 1.5])
     parser.add_argument("--replicates", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_selection.tsv"),

@@ -577,8 +577,9 @@ class TrainSettings(Settings):
         choices=("loss", "auroc", "accuracy", "r2", "concordance"),
     )  # fmt: skip
     lambda_rule: str = setting(
-        "one_se", "best: lambda with the best validation metric; one_se: the largest lambda within one standard "
-        "error of it (glmnet's lambda.1se).", choices=("one_se", "best"),
+        "best", "best: lambda with the best validation metric; one_se: the largest lambda within one standard "
+        "error of it (glmnet's lambda.1se), sparser but it drops real effects (docs/selection.md).",
+        choices=("one_se", "best"),
     )  # fmt: skip
     snapshot_every: int = setting(
         10, "Keep the first layer every this many epochs for the weights-over-epochs figure (0 never).", minimum=0
