@@ -210,7 +210,9 @@ def test_a_seeds_path_is_the_same_alone_or_batched_with_other_seeds(warm_start):
 
 def test_stability_refits_keep_the_signal_variables_more_often_than_noise():
     tables, columns = tabular_problem()
-    settings = TrainSettings(hidden_layers=(4,), max_epochs=60, patience=8, n_lambdas=4, stability_refits=4)
+    settings = TrainSettings(
+        hidden_layers=(4,), max_epochs=60, patience=8, n_lambdas=4, stability_refits=4, lambda_rule="one_se"
+    )  # a sparse chosen lambda, where refits tell signal from noise
     results = fit_penalty(tables, columns, task=BINARY, penalty="group_lasso", seeds=[3, 4], settings=settings)
     for result in results:
         frequency = result.refit_frequency
