@@ -369,7 +369,8 @@ def test_a_new_cohort_runs_by_editing_a_copy_of_the_template(tiny_cohort, tmp_pa
     columns = pd.read_csv(results / "features" / "columns.tsv", sep="\t")
     assert {"diabetic_no", "diabetic_yes", "colour_red"} <= set(columns["column"])
     truth = pd.read_csv(results / "truth_check.tsv", sep="\t").query("feature_set != 'genetic'")
-    assert len(truth) == 4 and (truth[["causal", "noise"]] == [3, 2]).all().all()  # the user's own truth
+    assert len(truth) == 4 + 2  # clinical and clinical_genetic x 2 penalties, and the clinical knockoffs at 2 q
+    assert (truth[["causal", "noise"]] == [3, 2]).all().all()  # the user's own truth
     assert pd.read_csv(results / "snp_truth.tsv", sep="\t")["causal_snps"].eq(1).all()
 
 

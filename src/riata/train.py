@@ -521,7 +521,17 @@ def _largest_lambdas(x, y, seeds, dense: StackedMLP, *, task, penalty, groups, s
             network.first_layer.zero_()
             constant = network(x["train"][:1])  # (models, 1, outputs)
             network.biases[-1].add_(task.intercept(y["train"]) - constant)
-    return lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings, network)
+    tops = lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings, network)
+    if (tops > 0).all():
+        return tops
+    # A zero gradient: every hidden unit is off at an empty first layer (first-layer biases <= 0), so no lambda makes
+    # an input enter there. The seeds' initialisations give a start instead; the path is raised until it is empty.
+    fallback = lambda_max(task, penalty, x["train"], y["train"], groups, seeds, settings)
+    for seed, top, other in zip(seeds, tops, fallback, strict=True):
+        if top <= 0:
+            log.info("%s seed %d: no input can enter an empty first layer (hidden units off); lambda_max %.3g from "
+                     "the initialisation", penalty, seed, other)  # fmt: skip
+    return np.where(tops > 0, tops, np.where(fallback > 0, fallback, 1.0))
 
 
 def _fit_stage(x, y, lambdas: np.ndarray, seeds: np.ndarray, factors, *, initial, description: str,
