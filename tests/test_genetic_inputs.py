@@ -101,8 +101,9 @@ def test_the_screen_check_finds_a_snp_left_out_and_widens_the_screen(signal_coho
     frequency = np.nanmean(signal_cohort["dosage"], axis=0) / 2
     effect_snp = int(np.argmax(np.minimum(frequency, 1 - frequency)))
     tables, columns, genotypes = screen_setting(signal_cohort, effect_snp)
-    settings = TrainSettings(hidden_layers=(4,), max_epochs=60, patience=10, n_lambdas=4, learning_rate=0.05,
-                             lambda_rule="one_se")  # as the test was built: the sparse choice keeps the found SNP
+    settings = TrainSettings(
+        hidden_layers=(4,), max_epochs=60, patience=10, n_lambdas=4, learning_rate=0.05, lambda_rule="one_se"
+    )  # as the test was built: the sparse choice keeps the found SNP
     common = {"feature_set": "clinical_snps", "penalty": "group_lasso", "task": Task("continuous"), "seeds": [1],
               "settings": settings}  # fmt: skip
     narrow = fit_screened(tables, columns, genotypes, screen=ScreenSettings(size=20, rounds=0), **common)
