@@ -160,6 +160,16 @@ def feature_columns(columns: pd.DataFrame, feature_set: str) -> pd.DataFrame:
     return chosen.reset_index(drop=True)
 
 
+def with_polygenic_score(
+    tables: dict[str, pd.DataFrame], columns: pd.DataFrame, scores_path
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The design tables and column metadata with the polygenic score of scores.tsv (``riata score``) as input prs."""
+    from riata.io.tables import read_table
+
+    scores = read_table(scores_path, dtype={"sample_id": str}).set_index("sample_id")[["prs"]]
+    return with_inputs(tables, columns, scores, "prs")
+
+
 def with_inputs(
     tables: dict[str, pd.DataFrame], columns: pd.DataFrame, values: pd.DataFrame, source: str
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:

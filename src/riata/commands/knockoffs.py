@@ -30,9 +30,9 @@ def run(arguments: argparse.Namespace) -> None:
     import torch
 
     from riata.errors import RiataError
-    from riata.features import feature_columns, with_inputs
+    from riata.features import feature_columns, with_polygenic_score
     from riata.io.results import read_features
-    from riata.io.tables import atomic_outputs, read_table
+    from riata.io.tables import atomic_outputs
     from riata.knockoffs import knockoff_selection
     from riata.tasks import Task
 
@@ -45,8 +45,7 @@ def run(arguments: argparse.Namespace) -> None:
     torch.set_num_threads(arguments.threads)
     tables, all_columns, parameters = read_features(arguments.features, splits=("train", "validation"))
     if arguments.prs:
-        scores = read_table(arguments.prs, dtype={"sample_id": str}).set_index("sample_id")[["prs"]]
-        tables, all_columns = with_inputs(tables, all_columns, scores, "prs")
+        tables, all_columns = with_polygenic_score(tables, all_columns, arguments.prs)
     outcome = parameters["outcome"]
     task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2), regression_loss=training.regression_loss)
     columns = feature_columns(all_columns, arguments.feature_set)

@@ -32,9 +32,8 @@ def run(arguments: argparse.Namespace) -> None:
     import torch
 
     from riata.errors import RiataError
-    from riata.features import feature_columns, with_inputs
+    from riata.features import feature_columns, with_polygenic_score
     from riata.io.results import read_features
-    from riata.io.tables import read_table
     from riata.tasks import Task
     from riata.train import fit_penalty
 
@@ -47,8 +46,7 @@ def run(arguments: argparse.Namespace) -> None:
     torch.set_num_threads(arguments.threads)
     tables, all_columns, parameters = read_features(arguments.features)
     if arguments.prs:
-        scores = read_table(arguments.prs, dtype={"sample_id": str}).set_index("sample_id")[["prs"]]
-        tables, all_columns = with_inputs(tables, all_columns, scores, "prs")
+        tables, all_columns = with_polygenic_score(tables, all_columns, arguments.prs)
     outcome = parameters["outcome"]
     task = Task(outcome["type"], n_classes=max(len(outcome["classes"]), 2), regression_loss=settings.regression_loss)
     common = {"task": task, "penalty": penalty, "seeds": list(settings.seeds), "settings": settings}
