@@ -5,19 +5,19 @@ riata.simulate.CLINICAL_EFFECTS, scaled by ``--clinical-effect-scale``; 200 SNPs
 the clinical selection is measured here), split and turned into features by ``riata split`` and ``riata features``
 with the demo config's covariates, as the workflow does. Then, with the workflow's training settings:
 - each sparse penalty's lambda path is trained once for three seeds (riata.train.fit_path, the engine of
-  ``riata train``), and every lambda rule picks its lambda from the same path: ``best`` and ``one_se`` (the
-  workflow's rules), ``half_se`` (the largest lambda within half a standard error of the best), and
-  ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed keeps that set; test
-  AUROC is the best-rule network's);
+  ``riata train``), then relaxed (riata.train.relaxed_path, ``relax: true``); every lambda rule picks its lambda
+  from the path and from the relaxed path: ``best`` and ``one_se`` (the workflow's rules), ``half_se`` (the
+  largest lambda within half a standard error of the best), and ``majority``: the variables kept by at least 2 of
+  the 3 seeds under ``best`` (each seed keeps that set; test AUROC is the best-rule network's);
 - knockoff selection (riata.knockoffs.knockoff_selection, the engine of ``riata knockoffs``) at q = 0.1 and 0.2,
   one knockoff draw and network per seed.
 
 For each selection, over cohorts: recall of the variables with a strong effect (at least 0.5 on the logit scale:
 per SD for a numeric variable, between the levels of a two-level one), recall of every causal variable, precision
 (kept variables with a non-zero true effect over all kept; the false discovery proportion is 1 - precision, and 0
-when nothing is kept), F1, the share of seeds keeping at least one noise variable, and test AUROC beside the
-oracle's (the true linear predictor on the test samples). Means with 95% intervals over cohorts (t-based); one
-row per cohort, selection and seed in the --out table.
+when nothing is kept), F1, the share of seeds keeping at least one noise variable, the most seeds keeping any
+one noise variable, and test AUROC beside the oracle's (the true linear predictor on the test samples). Means with
+95% intervals over cohorts (t-based); one row per cohort, selection and seed in the --out table.
 
     python benchmarks/selection.py                      # 20 cohorts: 600..2,500 people, effects x1 and x1.5
     python benchmarks/selection.py --sizes 600 --scales 1 --replicates 1   # a quick look
@@ -47,7 +47,7 @@ from riata.io.results import read_features
 from riata.knockoffs import knockoff_selection
 from riata.settings import KnockoffSettings, TrainSettings, from_config
 from riata.tasks import Task
-from riata.train import choose_lambda, design_tensors, fit_path, path_table
+from riata.train import choose_lambda, design_tensors, fit_path, path_table, relaxed_path
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG = 0.5  # logit-scale effect that a default rule must find
@@ -93,26 +93,29 @@ def oracle_auroc(folder: Path, split: pd.Series) -> float:
 
 def kept_by_rule(tables, columns, task: Task, settings: TrainSettings) -> list[dict]:
     """Per penalty, seed and rule: the variables kept and the chosen network's test AUROC, every rule from one
-    trained path per penalty."""
+    trained path per penalty and from its relaxed path (riata.train.relaxed_path, ``relax: true``)."""
     x, y, groups, variable_of = design_tensors(tables, columns, task, settings)
     found = []
     for penalty in PENALTIES:
-        path = fit_path(x, y, task=task, penalty=penalty, groups=groups, seeds=SEEDS, settings=settings)
-        best_sets = {}
-        for seed in SEEDS:
-            points = path.of_seed(seed)
-            table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
-            for rule, (chooser, standard_errors) in RULES.items():
-                chosen = choose_lambda(table, settings.selection_metric, chooser, standard_errors)
-                kept = set(filter(None, str(table.loc[chosen, "selected"]).split(";"))) - {"nan"}
-                auroc = roc_auc_score(y["test"].numpy(), points[chosen].predictions["test"])
-                found.append({"selection": f"{penalty} {rule}", "seed": seed, "kept": kept, "auroc": auroc})
-                best_sets[seed] = kept if rule == "best" else best_sets[seed]
-        counts = pd.Series([v for kept in best_sets.values() for v in kept], dtype=str).value_counts()
-        majority = set(counts.index[counts >= 2])
-        best_auroc = {f["seed"]: f["auroc"] for f in found if f["selection"] == f"{penalty} best"}
-        found += [{"selection": f"{penalty} majority", "seed": seed, "kept": majority, "auroc": best_auroc[seed]}
-                  for seed in SEEDS]  # fmt: skip
+        common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
+        path = fit_path(x, y, seeds=SEEDS, **common)
+        for variant, variant_path in (("", path), ("relaxed ", relaxed_path(x, y, path, **common))):
+            best_sets = {}
+            for seed in SEEDS:
+                points = variant_path.of_seed(seed)
+                table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
+                for rule, (chooser, standard_errors) in RULES.items():
+                    chosen = choose_lambda(table, settings.selection_metric, chooser, standard_errors)
+                    kept = set(filter(None, str(table.loc[chosen, "selected"]).split(";"))) - {"nan"}
+                    auroc = roc_auc_score(y["test"].numpy(), points[chosen].predictions["test"])
+                    found.append({"selection": f"{penalty} {variant}{rule}", "seed": seed, "kept": kept,
+                                  "auroc": auroc})  # fmt: skip
+                    best_sets[seed] = kept if rule == "best" else best_sets[seed]
+            counts = pd.Series([v for kept in best_sets.values() for v in kept], dtype=str).value_counts()
+            majority = set(counts.index[counts >= 2])
+            best_auroc = {f["seed"]: f["auroc"] for f in found if f["selection"] == f"{penalty} {variant}best"}
+            found += [{"selection": f"{penalty} {variant}majority", "seed": seed, "kept": majority,
+                       "auroc": best_auroc[seed]} for seed in SEEDS]  # fmt: skip
     return found
 
 
@@ -154,7 +157,8 @@ def analyse(folder: Path, n_samples: int, scale: float, replicate: int, config: 
          "recall_causal": len(f["kept"] & causal) / len(causal),
          "precision": len(f["kept"] & causal) / len(f["kept"]) if f["kept"] else np.nan,
          "false_discovery_proportion": len(f["kept"] - causal) / max(len(f["kept"]), 1),
-         "noise_kept": len(f["kept"] - causal), "auroc": f["auroc"], "oracle_auroc": oracle,
+         "noise_kept": len(f["kept"] - causal), "noise_variables": ";".join(sorted(f["kept"] - causal)),
+         "auroc": f["auroc"], "oracle_auroc": oracle,
          "kept": ";".join(sorted(f["kept"]))}
         for f in found
     ]  # fmt: skip
@@ -168,21 +172,33 @@ def interval(values: pd.Series) -> str:
     return f"{values.mean():.2f} ({values.mean() - half:.2f}-{values.mean() + half:.2f})"
 
 
+def most_seeds(noise_variables: pd.Series) -> int:
+    """The most seeds that kept any one noise variable (0 when no seed kept noise), from each seed's
+    ";"-joined noise variables."""
+    kept = [v for joined in noise_variables.fillna("") for v in str(joined).split(";") if v]
+    return int(pd.Series(kept, dtype=str).value_counts().max()) if kept else 0
+
+
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per (size band, selection): means over cohorts (each cohort's mean over seeds first); fdr is the mean false
-    discovery proportion (the realised FDR)."""
+    discovery proportion (the realised FDR); noise_seeds the share of seeds keeping any noise variable;
+    noise_max_seeds the most seeds (of 3) keeping any one noise variable, and noise_at_most_1 the share of cohorts
+    where that is at most 1."""
     rows = rows.assign(size_band=np.where(rows["n_samples"] >= 900, ">= 900", "< 900"))
     per_cohort = rows.groupby(["size_band", "selection", "n_samples", "effect_scale", "replicate"]).agg(
         recall_strong=("recall_strong", "mean"), recall_causal=("recall_causal", "mean"),
         precision=("precision", "mean"), fdr=("false_discovery_proportion", "mean"),
         noise_seeds=("noise_kept", lambda k: (k > 0).mean()),
+        noise_max_seeds=("noise_variables", most_seeds),
         auroc=("auroc", "mean"), oracle_auroc=("oracle_auroc", "mean"), kept=("n_kept", "mean"),
     )  # fmt: skip
+    per_cohort["noise_at_most_1"] = (per_cohort["noise_max_seeds"] <= 1).astype(float)
     per_cohort["f1"] = 2 * per_cohort["precision"] * per_cohort["recall_causal"] / (
         per_cohort["precision"] + per_cohort["recall_causal"])  # fmt: skip
     table = per_cohort.groupby(["size_band", "selection"], sort=False).agg(
         cohorts=("kept", "size"), **{column: (column, interval) for column in (
-            "recall_strong", "recall_causal", "precision", "fdr", "f1", "noise_seeds", "kept", "auroc",
+            "recall_strong", "recall_causal", "precision", "fdr", "f1", "noise_seeds", "noise_max_seeds",
+            "noise_at_most_1", "kept", "auroc",
             "oracle_auroc")},
     )  # fmt: skip
     return table.reset_index()

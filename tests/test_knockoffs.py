@@ -67,11 +67,11 @@ def test_a_column_named_like_a_knockoff_is_refused():
         with_knockoff_columns(columns)
 
 
-def test_knockoff_selection_finds_the_strong_effects_and_few_null_variables():
-    """20 variables (one pair correlated 0.5), 8 with log-odds effects 0.5-1 per SD: at q = 0.2 the filter keeps
-    most of the 8 and at most 2 of the 12 null variables; the selection reaches stability.tsv's rows."""
+def twenty_variables(n: int = 1500) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[str]]:
+    """Train (first 2/3) and validation tables of 20 standard normal variables (v0 and v1 correlated 0.5) whose
+    first 8 have log-odds effects 0.5-1 per SD on a binary outcome; their column metadata; the causal names."""
     rng = np.random.default_rng(11)
-    n, p = 1500, 20
+    p = 20
     x = rng.normal(size=(n, p))
     x[:, 1] = 0.5 * x[:, 0] + np.sqrt(0.75) * x[:, 1]
     effects = np.zeros(p)
@@ -79,18 +79,57 @@ def test_knockoff_selection_finds_the_strong_effects_and_few_null_variables():
     outcome = (rng.random(n) < 1 / (1 + np.exp(-(x @ effects)))).astype(int)
     names = [f"v{j}" for j in range(p)]
     frame = pd.DataFrame(x, columns=names).assign(outcome=outcome)
-    tables = {"train": frame.iloc[:1000], "validation": frame.iloc[1000:]}
+    tables = {"train": frame.iloc[: 2 * n // 3], "validation": frame.iloc[2 * n // 3 :]}
     columns = pd.DataFrame({"column": names, "variable": names, "source": "clinical"})
+    return tables, columns, names[:8]
+
+
+def test_knockoff_selection_finds_the_strong_effects_and_few_null_variables():
+    """20 variables (one pair correlated 0.5), 8 with log-odds effects 0.5-1 per SD: at q = 0.2 the filter keeps
+    most of the 8 and at most 2 of the 12 null variables; the selection reaches stability.tsv's rows."""
+    tables, columns, causal = twenty_variables()
+    names = columns["column"].tolist()
     training = TrainSettings(hidden_layers=(8,), n_lambdas=12, max_epochs=150, patience=15)
     table = knockoff_selection(tables, columns, task=Task("binary"), seeds=[5], training=training,
                                knockoffs=KnockoffSettings(fdr=(0.2,)))  # fmt: skip
     assert list(table["variable"]) == names and (table["seed"] == 5).all()
     kept = set(table.loc[table["selected_q0.2"] == 1, "variable"])
-    assert len(kept & set(names[:8])) >= 6, kept
-    assert len(kept - set(names[:8])) <= 2, kept
+    assert len(kept & set(causal)) >= 6, kept
+    assert len(kept - set(causal)) <= 2, kept
     np.testing.assert_allclose(table["statistic"], table["importance"] - table["knockoff_importance"])
 
     models, inputs = knockoff_models(table.assign(feature_set="clinical"))
     assert models[["penalty", "seed"]].values.tolist() == [["knockoff+ q=0.2", 5]]
     stability = stability_table(models, inputs)
     assert set(stability.loc[stability["selected"] == 1, "variable"]) == kept
+
+
+def test_the_equicorrelated_s_matrix_is_one_correlation_for_every_variable():
+    """method equicorrelated: S = s x diag(Sigma) with one s; MVR gives each variable its own."""
+    tables, columns, _ = twenty_variables()
+    x_train, groups = tables["train"][columns["column"]].to_numpy(), np.arange(1, 21)
+    ratios = {}
+    for method in ("equicorrelated", "mvr"):
+        sampler = GaussianKnockoffs.fit(x_train, groups, method)
+        ratios[method] = np.diag(sampler.s_matrix) / np.diag(sampler.covariance)
+    np.testing.assert_allclose(ratios["equicorrelated"], ratios["equicorrelated"][0], rtol=1e-6)
+    assert np.ptp(ratios["mvr"]) > 0.05, ratios["mvr"]
+
+
+def test_the_knockoffs_settings_change_the_network_and_the_knockoffs():
+    """penalty, lambda_rule and method each reach the selection: against the defaults, one_se chooses a larger
+    lambda from the same path, and l1 or equicorrelated knockoffs give other statistics."""
+    tables, columns, _ = twenty_variables(n=900)
+    training = TrainSettings(hidden_layers=(8,), n_lambdas=8, max_epochs=60, patience=10)
+
+    def selection(**changed):
+        knockoffs = KnockoffSettings(fdr=(0.2,), **changed)
+        return knockoff_selection(tables, columns, task=Task("binary"), seeds=[3], training=training,
+                                  knockoffs=knockoffs)  # fmt: skip
+
+    default = selection()
+    one_se = selection(lambda_rule="one_se")
+    assert one_se["lambda"].iloc[0] > default["lambda"].iloc[0]
+    for changed in ({"penalty": "l1"}, {"method": "equicorrelated"}):
+        other = selection(**changed)
+        assert not np.allclose(other["statistic"], default["statistic"]), changed

@@ -462,11 +462,9 @@ def fit_path(
     else:
         grids, must_empty = {seed: np.asarray(lambdas, dtype=float) for seed in seeds}, False
     starts = {seed: [p.detach()[m] for p in dense.network.parameters()] for m, seed in enumerate(seeds)}
-    path = _warm_path if settings.warm_start else _cold_path
-    points = path(x, y, grids, must_empty, starts, factors, **common)
-    if settings.relax and _gives_zeros(penalty, settings):
-        points = _relaxed(x, y, points, **common)
-    return LambdaPath(points)
+    train_path = _warm_path if settings.warm_start else _cold_path
+    path = LambdaPath(train_path(x, y, grids, must_empty, starts, factors, **common))
+    return relaxed_path(x, y, path, **common) if settings.relax else path
 
 
 def _gives_zeros(penalty: str, settings: TrainSettings) -> bool:
@@ -474,16 +472,20 @@ def _gives_zeros(penalty: str, settings: TrainSettings) -> bool:
     return settings.mode == "proximal" and penalty != "l2"
 
 
-def _relaxed(x, y, points: list[PathPoint], **common) -> list[PathPoint]:
+def relaxed_path(x, y, path: LambdaPath, *, task: Task, penalty: str, groups: Groups,
+                 settings: TrainSettings) -> LambdaPath:  # fmt: skip
     """The relaxed path (Meinshausen 2007): every point's network trained again, in one batch, from its
-    parameters with its kept input groups and later layers unpenalised and its other groups held at zero."""
-    groups, settings = common["groups"], replace(common["settings"], penalised_layers="first")
-    dropped = [groups.norms(torch.as_tensor(p.first_layer)[None])[0] == 0 for p in points]
-    relaxed = {**common, "groups": replace(groups, factors=torch.stack(dropped).double()), "settings": settings}
-    fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], **relaxed,
+    parameters with its kept input groups and later layers unpenalised and its other groups held at zero. A
+    penalty that gives no exact zeros (subgradient mode, L2) has nothing to relax: ``path`` is returned."""
+    if not _gives_zeros(penalty, settings):
+        return path
+    points = path.points
+    dropped = torch.stack([groups.norms(torch.as_tensor(p.first_layer)[None])[0] == 0 for p in points]).double()
+    fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], task=task, penalty=penalty,
+                    groups=replace(groups, factors=dropped), settings=replace(settings, penalised_layers="first"),
                     lambdas=np.full(len(points), UNPENALISED_FIT_LAMBDA), seeds=np.array([p.seed for p in points]),
                     initial=_stacked([p.parameters for p in points]), description="relaxed fits")  # fmt: skip
-    return _points(fit, common["task"], x, np.array([p.lambda_ for p in points]), [p.seed for p in points])
+    return LambdaPath(_points(fit, task, x, np.array([p.lambda_ for p in points]), [p.seed for p in points]))
 
 
 def _adaptive_factors(dense: StackedMLP, groups: Groups, seeds: list[int]) -> dict[int, torch.Tensor]:
