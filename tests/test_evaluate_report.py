@@ -1,7 +1,14 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
 
 from riata.evaluate import dead_units, group_norms, resample_metrics, selected_variables
 from riata.report import (
@@ -51,6 +58,36 @@ def test_vectorised_bootstrap_metrics_equal_scikit_learn_on_every_resample():
         assert scores["auroc"][row] == pytest.approx(roc_auc_score(y, p), abs=1e-12)
         assert scores["average_precision"][row] == pytest.approx(average_precision_score(y, p), abs=1e-12)
         assert scores["accuracy"][row] == pytest.approx(accuracy_score(y, p >= 0.5), abs=1e-12)
+
+
+def test_vectorised_multiclass_and_continuous_bootstrap_metrics_equal_scikit_learn():
+    rng = np.random.default_rng(4)
+    classes = rng.integers(0, 4, 120)
+    logits = rng.normal(size=(120, 4)) + np.eye(4)[classes]
+    probability = np.round(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), 2)  # ties, rows sum ~1
+    probability /= probability.sum(axis=1, keepdims=True)
+    outcome = rng.normal(size=120)
+    prediction = outcome + rng.normal(size=120)
+    indices = rng.integers(0, 120, size=(40, 120))
+    multiclass = resample_metrics(Task("multiclass", n_classes=4), classes, probability, indices)
+    continuous = resample_metrics(Task("continuous"), outcome, prediction, indices)
+    assert set(multiclass) == {"accuracy", "auroc"} and set(continuous) == {"rmse", "mae", "r2"}
+    for row, rows in enumerate(indices):
+        y, p = classes[rows], probability[rows]
+        assert multiclass["auroc"][row] == pytest.approx(roc_auc_score(y, p, multi_class="ovr"), abs=1e-12)
+        assert multiclass["accuracy"][row] == pytest.approx(accuracy_score(y, p.argmax(axis=1)), abs=1e-12)
+        t, q = outcome[rows], prediction[rows]
+        assert continuous["rmse"][row] == pytest.approx(np.sqrt(mean_squared_error(t, q)), rel=1e-10)
+        assert continuous["mae"][row] == pytest.approx(mean_absolute_error(t, q), rel=1e-10)
+        assert continuous["r2"][row] == pytest.approx(r2_score(t, q), rel=1e-10)
+
+
+def test_multiclass_loss_needs_no_renormalising_by_scikit_learn(recwarn):
+    """Probabilities clipped away from 0 are renormalised before the log loss: no scikit-learn warning."""
+    probability = np.array([[1.0, 0.0, 0.0], [0.2, 0.5, 0.3], [0.0, 0.0, 1.0]])
+    loss = Task("multiclass", n_classes=3).metrics(np.array([0, 1, 2]), probability)["loss"]
+    assert loss == pytest.approx(-np.log(0.5) / 3, abs=1e-5)
+    assert not [w for w in recwarn if "sum to one" in str(w.message)]
 
 
 def test_auroc_standard_error_is_close_to_the_bootstrap():

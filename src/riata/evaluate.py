@@ -7,6 +7,7 @@ Each task's metrics (accuracy, AUROC, ...) are defined in :mod:`riata.tasks`.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -143,8 +144,37 @@ def resample_metrics(task, target: np.ndarray, prediction: np.ndarray, indices: 
             reference, baseline = survival
             scores |= reference.metrics(target, prediction, baseline, counts=counts)
         return scores
-    values = [task.metrics(target[rows], prediction[rows]) for rows in indices]
-    return {name: np.array([v[name] for v in values]) for name in values[0] if name != "loss"}
+    counts = _draw_counts(indices)
+    if task.kind == "multiclass":
+        return _multiclass_scores(target, prediction, counts)
+    return _continuous_scores(target, prediction, counts)
+
+
+def _multiclass_scores(target: np.ndarray, probability: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+    """Accuracy and one-vs-rest macro AUROC (scikit-learn's ``multi_class="ovr"``) of each bootstrap resample, for
+    ``target`` (samples,) class indices, ``probability`` (samples, classes) and ``counts`` (resamples, samples). A
+    class that a resample does not draw is left out of its mean."""
+    weights = counts.astype(float)
+    accuracy = weights @ (probability.argmax(axis=1) == target) / weights.sum(axis=1)
+    per_class = [_binary_scores((target == k).astype(float), probability[:, k], counts)["auroc"]
+                 for k in range(probability.shape[1])]  # fmt: skip
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample drawing one class only: nan
+        auroc = np.nanmean(per_class, axis=0)
+    return {"accuracy": accuracy, "auroc": auroc}
+
+
+def _continuous_scores(target: np.ndarray, prediction: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+    """RMSE, MAE and R2 of each bootstrap resample (``counts`` (resamples, samples) as for the binary scores)."""
+    weights = counts.astype(float)
+    drawn = weights.sum(axis=1)
+    residual = prediction - target
+    squared = weights @ residual**2
+    mean_target = weights @ target / drawn
+    total = weights @ target**2 - drawn * mean_target**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = 1 - squared / total
+    return {"rmse": np.sqrt(squared / drawn), "mae": weights @ np.abs(residual) / drawn, "r2": r2}
 
 
 def bootstrap_intervals(

@@ -121,6 +121,7 @@ class Task:
         if self.kind == "multiclass":
             labels = np.arange(self.n_classes)
             present = np.isin(labels, target)
+            clipped = np.clip(prediction, 1e-7, 1)
             return {
                 "accuracy": float(accuracy_score(target, prediction.argmax(axis=1))),
                 "auroc": float(
@@ -128,7 +129,7 @@ class Task:
                                   multi_class="ovr", labels=labels[present])
                     if present.sum() > 2 else np.nan
                 ),
-                "loss": float(log_loss(target, np.clip(prediction, 1e-7, 1), labels=labels)),
+                "loss": float(log_loss(target, clipped / clipped.sum(axis=1, keepdims=True), labels=labels)),
             }  # fmt: skip
         residual = prediction - target
         loss = np.mean(residual**2) if self.regression_loss == "squared" else np.mean(np.abs(residual))
