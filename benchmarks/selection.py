@@ -99,7 +99,9 @@ def kept_by_rule(tables, columns, task: Task, settings: TrainSettings) -> list[d
     for penalty in PENALTIES:
         common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
         path = fit_path(x, y, seeds=SEEDS, **common)
-        for variant, variant_path in (("", path), ("relaxed ", relaxed_path(x, y, path, **common))):
+        variants = {"": path, "relaxed ": relaxed_path(x, y, path, **common),
+                    "half-relaxed ": relaxed_path(x, y, path, **common, kept_penalty_share=0.5)}  # fmt: skip
+        for variant, variant_path in variants.items():
             best_sets = {}
             for seed in SEEDS:
                 points = variant_path.of_seed(seed)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ENVIRONMENT, ROOT, SMALL_CONFIG, comparison_of, require_tool, snakemake_command
+from conftest import ENVIRONMENT, ROOT, SMALL_CONFIG, SMALL_TARGET, comparison_of, require_tool, snakemake_command
 
 pytestmark = pytest.mark.slurm
 
@@ -45,10 +45,10 @@ def on_slurm(workdir: Path, environment: dict, *extra) -> subprocess.Popen:
 
 
 def test_the_workflow_on_slurm_survives_a_cancelled_job_and_gives_the_local_results(live_slurm, small_run, tmp_path):
-    """The small workflow through profiles/slurm; one training job is cancelled while it runs (scancel),
-    the profile's retries resubmit it, and the results equal those of a local run."""
+    """The small workflow (up to the comparison) through profiles/slurm; one training job is cancelled while it
+    runs (scancel), the profile's retries resubmit it, and the results equal those of a local run."""
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(SMALL_CONFIG))
-    process = on_slurm(tmp_path, live_slurm)
+    process = on_slurm(tmp_path, live_slurm, SMALL_TARGET)
     cancelled, deadline = None, time.monotonic() + 600
     while cancelled is None and time.monotonic() < deadline and process.poll() is None:
         queue = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i %k"], capture_output=True, text=True,

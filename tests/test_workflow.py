@@ -19,6 +19,7 @@ from conftest import (
     ENVIRONMENT,
     ROOT,
     SMALL_CONFIG,
+    SMALL_TARGET,
     TINY_CONFIG,
     comparison_of,
     require_tool,
@@ -291,13 +292,13 @@ def open_in_headless_chromium(report: Path, screenshot: Path) -> dict:
 
 @pytest.mark.workflow
 def test_the_same_config_from_scratch_gives_the_same_comparison(small_run, tmp_path):
-    assert comparison_of(run_once(tmp_path, SMALL_CONFIG)) == comparison_of(small_run)
+    assert comparison_of(run_once(tmp_path, SMALL_CONFIG, SMALL_TARGET)) == comparison_of(small_run)
 
 
 @pytest.mark.workflow
 def test_a_run_killed_during_training_completes_with_the_same_results(small_run, tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(SMALL_CONFIG))
-    process = subprocess.Popen(snakemake_command(tmp_path), env=ENVIRONMENT, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(snakemake_command(tmp_path, SMALL_TARGET), env=ENVIRONMENT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     models = tmp_path / "results" / "small" / "models"
     deadline = time.monotonic() + 300
@@ -309,7 +310,7 @@ def test_a_run_killed_during_training_completes_with_the_same_results(small_run,
     assert not (tmp_path / "results" / "small" / "comparison.tsv").exists()
     # A killed snakemake leaves its lock: --unlock, then --rerun-incomplete redoes the interrupted jobs.
     assert snakemake(tmp_path, "--unlock").returncode == 0
-    resumed = snakemake(tmp_path, "--rerun-incomplete")
+    resumed = snakemake(tmp_path, "--rerun-incomplete", SMALL_TARGET)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert comparison_of(tmp_path) == comparison_of(small_run)
 

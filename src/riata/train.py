@@ -413,6 +413,7 @@ class LambdaPath:
     """Every network of a lambda path: one point per (lambda, seed); with no penalty, one per seed at lambda 0."""
 
     points: list[PathPoint]
+    factors: dict[int, torch.Tensor] | None = None  # seed -> the adaptive penalty factor of each group, if any
 
     def of_seed(self, seed: int) -> list[PathPoint]:
         """The seed's points, largest lambda first."""
@@ -463,7 +464,7 @@ def fit_path(
         grids, must_empty = {seed: np.asarray(lambdas, dtype=float) for seed in seeds}, False
     starts = {seed: [p.detach()[m] for p in dense.network.parameters()] for m, seed in enumerate(seeds)}
     train_path = _warm_path if settings.warm_start else _cold_path
-    path = LambdaPath(train_path(x, y, grids, must_empty, starts, factors, **common))
+    path = LambdaPath(train_path(x, y, grids, must_empty, starts, factors, **common), factors)
     return relaxed_path(x, y, path, **common) if settings.relax else path
 
 
@@ -472,20 +473,31 @@ def _gives_zeros(penalty: str, settings: TrainSettings) -> bool:
     return settings.mode == "proximal" and penalty != "l2"
 
 
-def relaxed_path(x, y, path: LambdaPath, *, task: Task, penalty: str, groups: Groups,
-                 settings: TrainSettings) -> LambdaPath:  # fmt: skip
+def relaxed_path(x, y, path: LambdaPath, *, task: Task, penalty: str, groups: Groups, settings: TrainSettings,
+                 kept_penalty_share: float = 0.0) -> LambdaPath:  # fmt: skip
     """The relaxed path (Meinshausen 2007): every point's network trained again, in one batch, from its
-    parameters with its kept input groups and later layers unpenalised and its other groups held at zero. A
-    penalty that gives no exact zeros (subgradient mode, L2) has nothing to relax: ``path`` is returned."""
+    parameters with its dropped input groups held at zero and its kept groups penalised at
+    ``kept_penalty_share`` x its lambda (Meinshausen's phi; 0: unpenalised), later layers unpenalised. A penalty
+    that gives no exact zeros (subgradient mode, L2) has nothing to relax: ``path`` is returned."""
     if not _gives_zeros(penalty, settings):
         return path
     points = path.points
-    dropped = torch.stack([groups.norms(torch.as_tensor(p.first_layer)[None])[0] == 0 for p in points]).double()
+    seeds = np.array([p.seed for p in points])
+    lambdas = np.array([p.lambda_ for p in points])
+    dropped = torch.stack([groups.norms(torch.as_tensor(p.first_layer)[None])[0] == 0 for p in points])
+    if kept_penalty_share > 0:
+        base = _for_models(groups, path.factors, seeds).factors
+        base = torch.ones(dropped.shape, dtype=torch.float64) if base is None else base.expand(dropped.shape)
+        relaxed_lambdas = kept_penalty_share * lambdas
+        held = UNPENALISED_FIT_LAMBDA / torch.as_tensor(relaxed_lambdas)[:, None]
+        factors = torch.where(dropped, held, base.double())
+    else:
+        relaxed_lambdas, factors = np.full(len(points), UNPENALISED_FIT_LAMBDA), dropped.double()
     fit = fit_stack(x["train"], y["train"], x["validation"], y["validation"], task=task, penalty=penalty,
-                    groups=replace(groups, factors=dropped), settings=replace(settings, penalised_layers="first"),
-                    lambdas=np.full(len(points), UNPENALISED_FIT_LAMBDA), seeds=np.array([p.seed for p in points]),
-                    initial=_stacked([p.parameters for p in points]), description="relaxed fits")  # fmt: skip
-    return LambdaPath(_points(fit, task, x, np.array([p.lambda_ for p in points]), [p.seed for p in points]))
+                    groups=replace(groups, factors=factors), settings=replace(settings, penalised_layers="first"),
+                    lambdas=relaxed_lambdas, seeds=seeds, initial=_stacked([p.parameters for p in points]),
+                    description="relaxed fits")  # fmt: skip
+    return LambdaPath(_points(fit, task, x, lambdas, seeds), path.factors)
 
 
 def _adaptive_factors(dense: StackedMLP, groups: Groups, seeds: list[int]) -> dict[int, torch.Tensor]:
