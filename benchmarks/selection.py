@@ -5,10 +5,11 @@ riata.simulate.CLINICAL_EFFECTS, scaled by ``--clinical-effect-scale``; 200 SNPs
 the clinical selection is measured here), split and turned into features by ``riata split`` and ``riata features``
 with the demo config's covariates, as the workflow does. Then, with the workflow's training settings:
 - each sparse penalty's lambda path is trained once for three seeds (riata.train.fit_path, the engine of
-  ``riata train``), then relaxed (riata.train.relaxed_path, ``relax: true``); every lambda rule picks its lambda
-  from the path and from the relaxed path: ``best`` and ``one_se`` (the workflow's rules), ``half_se`` (the
-  largest lambda within half a standard error of the best), and ``majority``: the variables kept by at least 2 of
-  the 3 seeds under ``best`` (each seed keeps that set; test AUROC is the best-rule network's);
+  ``riata train``), then relaxed (riata.train.relaxed_path: ``relax: true``, and ``half-relaxed`` with the kept
+  inputs penalised at half their lambda); every lambda rule picks its lambda from each of these paths: ``best``
+  and ``one_se`` (the workflow's rules), ``half_se`` (the largest lambda within half a standard error of the
+  best), and ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed keeps that
+  set; test AUROC is the best-rule network's);
 - knockoff selection (riata.knockoffs.knockoff_selection, the engine of ``riata knockoffs``) at q = 0.1 and 0.2,
   one knockoff draw and network per seed.
 
