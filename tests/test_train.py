@@ -8,7 +8,16 @@ from riata.errors import RiataError
 from riata.penalties import Groups, penalty_value
 from riata.settings import TrainSettings
 from riata.tasks import Task
-from riata.train import StackOptimizer, choose_lambda, fit_penalty, fit_stack, lambda_max
+from riata.train import (
+    StackOptimizer,
+    choose_lambda,
+    design_tensors,
+    fit_path,
+    fit_penalty,
+    fit_stack,
+    lambda_max,
+    relaxed_path,
+)
 
 BINARY = Task("binary")
 
@@ -190,6 +199,29 @@ def test_fit_penalty_chooses_per_seed_and_the_path_ends_empty(warm_start):
         assert (path.loc[path["n_selected"] == 0, ["norm:a", "norm:b"]] == 0).all().all()
         assert result.first_layer.shape == (6, 4)
         assert len(result.predictions["test"]) == 80
+
+
+def test_the_relaxed_path_keeps_each_points_inputs_and_shrinks_them_by_phi():
+    """Relaxed fits hold dropped inputs at zero and keep no new ones; with phi = 0.5 (kept inputs penalised at half
+    their lambda) the kept first-layer weights are smaller than unpenalised (phi = 0) at every point."""
+    tables, columns = tabular_problem()
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=80, patience=0, n_lambdas=4)
+    x, y, groups, _ = design_tensors(tables, columns, BINARY, settings)
+    common = {"task": BINARY, "penalty": "group_lasso", "groups": groups, "settings": settings}
+    path = fit_path(x, y, seeds=[2], **common)
+    assert path.factors is not None  # adaptive by default: phi scales the seed's own factors
+    relaxed = {share: relaxed_path(x, y, path, **common, kept_penalty_share=share) for share in (0.0, 0.5)}
+    sizes = {share: [] for share in (1.0, 0.0, 0.5)}  # 1.0: the path itself
+    for point, free, half in zip(path.points, relaxed[0.0].points, relaxed[0.5].points, strict=True):
+        kept = groups.norms(torch.as_tensor(point.first_layer)[None])[0] > 0
+        for share, fitted in ((1.0, point), (0.0, free), (0.5, half)):
+            norms = groups.norms(torch.as_tensor(fitted.first_layer)[None])[0]
+            assert (norms[~kept] == 0).all(), share
+            sizes[share].append(float(norms.sum()))
+    partly_kept = [k for k, size in enumerate(sizes[1.0]) if size > 0]
+    assert partly_kept, "no point of the path keeps an input"
+    for k in partly_kept:
+        assert sizes[0.5][k] < sizes[0.0][k], (k, sizes)
 
 
 @pytest.mark.parametrize("warm_start", [True, False])
