@@ -46,7 +46,14 @@ class GaussianKnockoffs:
         from knockpy import smatrix, utilities
 
         covariance, _ = utilities.estimate_covariance(x_train, tol=1e-2, shrinkage="ledoitwolf")
-        s_matrix = smatrix.compute_smatrix(covariance, groups=groups, method=method)
+        # knockpy's solvers visit coordinates in an order drawn from numpy's global random state: seeded here, so
+        # that the same data give the same S-matrix in every run, and the caller's global state left as it was
+        caller_state = np.random.get_state()
+        np.random.seed(KNOCKOFF_STREAM)
+        try:
+            s_matrix = smatrix.compute_smatrix(covariance, groups=groups, method=method)
+        finally:
+            np.random.set_state(caller_state)
         return cls(x_train.mean(axis=0), covariance, s_matrix)
 
     def sample(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
