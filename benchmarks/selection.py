@@ -22,6 +22,8 @@ one noise variable, and test AUROC beside the oracle's (the true linear predicto
 
     python benchmarks/selection.py                      # 20 cohorts: 600..2,500 people, effects x1 and x1.5
     python benchmarks/selection.py --sizes 600 --scales 1 --replicates 1   # a quick look
+    python benchmarks/selection.py --replicates 5 --only knockoffs         # knockoff FDR over 50 cohorts
+    python benchmarks/selection.py --only rules --penalties group_lasso --stability-refits 10   # + stable sets
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ from riata.config import validate_config
 from riata.features import feature_columns
 from riata.io.results import read_features
 from riata.knockoffs import knockoff_selection
+from riata.report import STABLE_SHARE
 from riata.settings import KnockoffSettings, TrainSettings, from_config
 from riata.tasks import Task
-from riata.train import choose_lambda, design_tensors, fit_path, path_table, relaxed_path
+from riata.train import choose_lambda, design_tensors, fit_path, path_table, refit_frequencies, relaxed_path
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG = 0.5  # logit-scale effect that a default rule must find
@@ -56,6 +59,7 @@ PENALTIES = ("l1", "elastic_net", "group_lasso")
 RULES = {"best": ("best", 1.0), "one_se": ("one_se", 1.0), "half_se": ("one_se", 0.5)}  # name: rule, SEs
 SEEDS = [1, 2, 3]
 FDRS = (0.1, 0.2)
+STABLE_SHARES = (0.5, 0.6, STABLE_SHARE)  # Meinshausen and Buhlmann's pi_thr; the report uses STABLE_SHARE
 
 
 def riata(*arguments) -> None:
@@ -92,14 +96,17 @@ def oracle_auroc(folder: Path, split: pd.Series) -> float:
     return roc_auc_score(clinical.loc[test, "CHD"], predictor.loc[test])
 
 
-def kept_by_rule(tables, columns, task: Task, settings: TrainSettings) -> list[dict]:
+def kept_by_rule(tables, columns, task: Task, settings: TrainSettings, penalties: list[str]) -> list[dict]:
     """Per penalty, seed and rule: the variables kept and the chosen network's test AUROC, every rule from one
-    trained path per penalty and from its relaxed path (riata.train.relaxed_path, ``relax: true``)."""
+    trained path per penalty and from its relaxed path (riata.train.relaxed_path, ``relax: true``); with
+    ``settings.stability_refits``, also the stable set of each seed's ``best`` network (``stable best``)."""
     x, y, groups, variable_of = design_tensors(tables, columns, task, settings)
     found = []
-    for penalty in PENALTIES:
+    for penalty in penalties:
         common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
         path = fit_path(x, y, seeds=SEEDS, **common)
+        if settings.stability_refits:
+            found += stable_sets(x, y, path, variable_of, **common)
         variants = {"": path, "relaxed ": relaxed_path(x, y, path, **common),
                     "half-relaxed ": relaxed_path(x, y, path, **common, kept_penalty_share=0.5)}  # fmt: skip
         for variant, variant_path in variants.items():
@@ -122,6 +129,23 @@ def kept_by_rule(tables, columns, task: Task, settings: TrainSettings) -> list[d
     return found
 
 
+def stable_sets(x, y, path, variable_of: pd.Series, *, task: Task, penalty: str, groups, settings: TrainSettings):
+    """Per seed and share in STABLE_SHARES: the variables that at least that share of the stability refits keep at
+    the lambda ``best`` chooses (the stable set of Meinshausen and Buhlmann), and that network's test AUROC."""
+    chosen, auroc = {}, {}
+    for seed in SEEDS:
+        points = path.of_seed(seed)
+        table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
+        point = points[choose_lambda(table, settings.selection_metric, "best")]
+        chosen[seed], auroc[seed] = point.lambda_, roc_auc_score(y["test"].numpy(), point.predictions["test"])
+    grids = {seed: path.lambdas(seed) for seed in SEEDS}
+    frequencies = refit_frequencies(x, y, grids, chosen, task=task, penalty=penalty, groups=groups,
+                                    variable_of=variable_of, settings=settings)  # fmt: skip
+    return [{"selection": f"{penalty} stable {share:g} best", "seed": seed, "auroc": auroc[seed],
+             "kept": set(frequencies[seed].index[frequencies[seed] >= share])}
+            for share in STABLE_SHARES for seed in SEEDS]  # fmt: skip
+
+
 def kept_by_knockoffs(tables, columns, task: Task, settings: TrainSettings) -> list[dict]:
     """Per seed and target FDR: the variables the knockoff+ filter keeps."""
     table = knockoff_selection(tables, columns, task=task, seeds=SEEDS, training=settings,
@@ -133,8 +157,9 @@ def kept_by_knockoffs(tables, columns, task: Task, settings: TrainSettings) -> l
     ]  # fmt: skip
 
 
-def analyse(folder: Path, n_samples: int, scale: float, replicate: int, config: dict) -> list[dict]:
-    """Simulate one cohort, make every selection and compare what was kept with the truth."""
+def analyse(folder: Path, n_samples: int, scale: float, replicate: int, config: dict, arguments) -> list[dict]:
+    """Simulate one cohort, make every selection (or ``arguments.only`` the lambda rules or the knockoffs) and
+    compare what was kept with the truth."""
     seed = 1000 * replicate + n_samples + int(100 * scale)
     clinical = config["clinical"]
     riata("simulate", "--out", folder, "--n-samples", n_samples, "--n-snps", 200, "--n-causal-snps", 0,
@@ -151,8 +176,9 @@ def analyse(folder: Path, n_samples: int, scale: float, replicate: int, config: 
     oracle = oracle_auroc(folder, split)
     tables, all_columns, _ = read_features(folder / "features")
     columns, task = feature_columns(all_columns, "clinical"), Task("binary")
-    settings = from_config(TrainSettings, config["training"])
-    found = kept_by_rule(tables, columns, task, settings) + kept_by_knockoffs(tables, columns, task, settings)
+    settings = from_config(TrainSettings, {**config["training"], "stability_refits": arguments.stability_refits})
+    found = [] if arguments.only == "knockoffs" else kept_by_rule(tables, columns, task, settings, arguments.penalties)
+    found += [] if arguments.only == "rules" else kept_by_knockoffs(tables, columns, task, settings)
     return [
         {"n_samples": n_samples, "effect_scale": scale, "replicate": replicate, "selection": f["selection"],
          "seed": f["seed"], "n_strong": len(strong), "n_kept": len(f["kept"]),
@@ -214,6 +240,10 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_selection.tsv"),
                         help="one row per cohort, penalty, rule and seed")  # fmt: skip
+    parser.add_argument("--only", choices=("rules", "knockoffs"), help="only the lambda rules, or only the knockoffs")
+    parser.add_argument("--penalties", nargs="+", choices=PENALTIES, default=list(PENALTIES))
+    parser.add_argument("--stability-refits", type=int, default=0,
+                        help="also the stable set of the best network, from this many half-sample refits")  # fmt: skip
     arguments = parser.parse_args()
     torch.set_num_threads(1)
     config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
@@ -221,7 +251,7 @@ def main() -> None:
     cohorts = list(itertools.product(arguments.sizes, arguments.scales, range(1, arguments.replicates + 1)))
     for k, (n_samples, scale, replicate) in enumerate(cohorts, start=1):
         with tempfile.TemporaryDirectory() as folder:
-            rows += analyse(Path(folder), n_samples, scale, replicate, config)
+            rows += analyse(Path(folder), n_samples, scale, replicate, config, arguments)
         print(f"cohort {k}/{len(cohorts)}: {n_samples} people, effects x{scale:g}, replicate {replicate} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
     table = pd.DataFrame(rows)
