@@ -5,11 +5,13 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from riata.errors import RiataError
+from riata.model import StackedMLP
 from riata.penalties import Groups, penalty_value
 from riata.settings import TrainSettings
 from riata.tasks import Task
 from riata.train import (
     StackOptimizer,
+    _largest_lambdas,
     choose_lambda,
     design_tensors,
     fit_path,
@@ -135,6 +137,23 @@ def test_lambda_max_is_where_a_linear_model_becomes_empty(penalty):
     layer = fit.network.first_layer.detach()
     assert (layer[0] == 0).all()
     assert (layer[1] != 0).any()
+
+
+def test_lambda_max_comes_from_the_initialisation_when_every_hidden_unit_is_off_at_an_empty_first_layer():
+    """A dense network whose first-layer biases are all negative has no gradient at an empty first layer (ReLU units
+    off): its lambda_max is 0, which once gave an all-zero, NaN grid. The seed's initialisation gives it instead."""
+    x, y = make_data(n=200, p=4, seed=5)
+    settings = TrainSettings(hidden_layers=(8,))
+    groups = singletons(4)
+    dense = StackedMLP(4, settings.hidden_layers, [1, 2])
+    with torch.no_grad():
+        dense.biases[0].fill_(-1.0)
+        dense.biases[0][1].fill_(0.5)  # seed 2 keeps its hidden units on: its own lambda_max stands
+    tops = _largest_lambdas({"train": x}, {"train": y}, [1, 2], dense, task=BINARY, penalty="group_lasso",
+                            groups=groups, settings=settings)  # fmt: skip
+    from_initialisation = lambda_max(BINARY, "group_lasso", x, y, groups, [1, 2], settings)
+    assert tops[0] == pytest.approx(from_initialisation[0]) and tops[0] > 0
+    assert tops[1] > 0 and tops[1] != pytest.approx(from_initialisation[1])
 
 
 def test_multiclass_and_continuous_tasks_train_and_penalise_every_layer():
