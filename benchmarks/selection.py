@@ -5,8 +5,9 @@ riata.simulate.CLINICAL_EFFECTS, scaled by ``--clinical-effect-scale``; 200 SNPs
 the clinical selection is measured here), split and turned into features by ``riata split`` and ``riata features``
 with the demo config's covariates, as the workflow does. Then, with the workflow's training settings:
 - each sparse penalty's lambda path is trained once for three seeds (riata.train.fit_path, the engine of
-  ``riata train``), then relaxed (riata.train.relaxed_path: ``relax: true``, and ``half-relaxed`` with the kept
-  inputs penalised at half their lambda); every lambda rule picks its lambda from each of these paths: ``best``
+  ``riata train``, with ``relax: false``), then relaxed (riata.train.relaxed_path: ``relaxed`` with the kept inputs
+  unpenalised, ``relax_penalty_share: 0``, and ``half-relaxed`` with them penalised at half their lambda, the
+  default ``relax: true``, ``relax_penalty_share: 0.5``); every lambda rule picks its lambda from each of these paths: ``best``
   and ``one_se`` (the workflow's rules), ``half_se`` (the largest lambda within half a standard error of the
   best), and ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed keeps that
   set; test AUROC is the best-rule network's);
@@ -34,6 +35,7 @@ import io
 import itertools
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +102,7 @@ def kept_by_rule(tables, columns, task: Task, settings: TrainSettings, penalties
     """Per penalty, seed and rule: the variables kept and the chosen network's test AUROC, every rule from one
     trained path per penalty and from its relaxed path (riata.train.relaxed_path, ``relax: true``); with
     ``settings.stability_refits``, also the stable set of each seed's ``best`` network (``stable best``)."""
+    settings = replace(settings, relax=False)  # the path as trained, then relaxed here in both ways
     x, y, groups, variable_of = design_tensors(tables, columns, task, settings)
     found = []
     for penalty in penalties:

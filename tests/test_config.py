@@ -33,7 +33,9 @@ def changed_value(field, kind):
         return not default
     if kind.python is int:
         return default + 1
-    return default / 2 if kind.python is float else f"{default}_other"
+    if kind.python is float:
+        return default / 2 if default else 0.5
+    return f"{default}_other"
 
 
 def command(verb):

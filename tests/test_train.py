@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -224,7 +226,7 @@ def test_the_relaxed_path_keeps_each_points_inputs_and_shrinks_them_by_phi():
     """Relaxed fits hold dropped inputs at zero and keep no new ones; with phi = 0.5 (kept inputs penalised at half
     their lambda) the kept first-layer weights are smaller than unpenalised (phi = 0) at every point."""
     tables, columns = tabular_problem()
-    settings = TrainSettings(hidden_layers=(4,), max_epochs=80, patience=0, n_lambdas=4)
+    settings = TrainSettings(hidden_layers=(4,), max_epochs=80, patience=0, n_lambdas=4, relax=False)
     x, y, groups, _ = design_tensors(tables, columns, BINARY, settings)
     common = {"task": BINARY, "penalty": "group_lasso", "groups": groups, "settings": settings}
     path = fit_path(x, y, seeds=[2], **common)
@@ -241,6 +243,12 @@ def test_the_relaxed_path_keeps_each_points_inputs_and_shrinks_them_by_phi():
     assert partly_kept, "no point of the path keeps an input"
     for k in partly_kept:
         assert sizes[0.5][k] < sizes[0.0][k], (k, sizes)
+    # The settings relax and relax_penalty_share (riata train --relax --relax-penalty-share) give the same fits.
+    for share in (0.0, 0.5):
+        configured = replace(settings, relax=True, relax_penalty_share=share)
+        trained = fit_path(x, y, seeds=[2], **{**common, "settings": configured})
+        for point, expected in zip(trained.points, relaxed[share].points, strict=True):
+            np.testing.assert_allclose(point.first_layer, expected.first_layer, atol=1e-6)
 
 
 @pytest.mark.parametrize("warm_start", [True, False])
@@ -262,8 +270,14 @@ def test_a_seeds_path_is_the_same_alone_or_batched_with_other_seeds(warm_start):
 def test_stability_refits_keep_the_signal_variables_more_often_than_noise():
     tables, columns = tabular_problem()
     settings = TrainSettings(
-        hidden_layers=(4,), max_epochs=60, patience=8, n_lambdas=4, stability_refits=4, lambda_rule="one_se"
-    )  # a sparse chosen lambda, where refits tell signal from noise
+        hidden_layers=(4,),
+        max_epochs=60,
+        patience=8,
+        n_lambdas=4,
+        stability_refits=4,
+        lambda_rule="one_se",
+        relax=False,
+    )  # a sparse chosen lambda of the path itself, where refits tell signal from noise
     results = fit_penalty(tables, columns, task=BINARY, penalty="group_lasso", seeds=[3, 4], settings=settings)
     for result in results:
         frequency = result.refit_frequency

@@ -310,6 +310,7 @@ class _PenalizedMLPPath(_Network):
         groups=None,
         adaptive=DEFAULTS.adaptive,
         relax=DEFAULTS.relax,
+        relax_penalty_share=DEFAULTS.relax_penalty_share,
         warm_start=DEFAULTS.warm_start,
         mode=DEFAULTS.mode,
         optimizer=DEFAULTS.optimizer,
@@ -334,6 +335,7 @@ class _PenalizedMLPPath(_Network):
         self.groups = groups
         self.adaptive = adaptive
         self.relax = relax
+        self.relax_penalty_share = relax_penalty_share
         self.warm_start = warm_start
         self.mode = mode
         self.optimizer = optimizer
@@ -354,7 +356,8 @@ class _PenalizedMLPPath(_Network):
         (samples,) stratifies the validation split and the folds of a classifier."""
         settings = self._settings(
             patience=self.n_iter_no_change, n_lambdas=self.n_lambdas, lambda_min_ratio=self.lambda_min_ratio,
-            warm_start=self.warm_start, adaptive=self.adaptive, relax=self.relax, lambda_rule=self.lambda_rule,
+            warm_start=self.warm_start, adaptive=self.adaptive, relax=self.relax,
+            relax_penalty_share=self.relax_penalty_share, lambda_rule=self.lambda_rule,
             selection_metric=self.selection_metric, regression_loss=task.regression_loss,
         )  # fmt: skip
         rng = check_random_state(self.random_state)
@@ -435,7 +438,7 @@ class PenalizedMLPClassifierCV(_Classifier, _PenalizedMLPPath):
     """The lambda path of a penalised network classifier, and lambda chosen on held-out samples.
 
     ``fit`` holds out ``validation_fraction`` of the samples (stratified), trains the path on the rest
-    with :func:`riata.train.fit_path` (warm-started from the smallest lambda up; the path is extended until
+    with :func:`riata.train.fit_path` (every lambda at once, from the unpenalised network; the path is extended until
     the first layer is empty), and keeps the network at the lambda chosen on the held-out samples'
     ``selection_metric`` by ``lambda_rule`` (best, or one_se: the largest lambda within one standard
     error of the best). With ``cv`` (folds, or a scikit-learn splitter) the validation metric is instead
@@ -452,6 +455,8 @@ class PenalizedMLPClassifierCV(_Classifier, _PenalizedMLPPath):
     n_iter_no_change : early stopping patience on the validation objective; ``max_iter`` the most epochs
         per lambda.
     warm_start : train the path from the smallest lambda up (True) or every lambda from the initialisation.
+    relax, relax_penalty_share : the relaxed path (each lambda's network trained again with its dropped inputs
+        held at zero and its kept inputs penalised at relax_penalty_share x lambda; 0: unpenalised).
     The others are those of :class:`PenalizedMLPClassifier`. Defaults are the workflow's
     (:class:`riata.settings.TrainSettings`).
 
@@ -490,6 +495,7 @@ class PenalizedMLPRegressorCV(RegressorMixin, _PenalizedMLPPath):
         groups=None,
         adaptive=DEFAULTS.adaptive,
         relax=DEFAULTS.relax,
+        relax_penalty_share=DEFAULTS.relax_penalty_share,
         warm_start=DEFAULTS.warm_start,
         mode=DEFAULTS.mode,
         optimizer=DEFAULTS.optimizer,
@@ -516,6 +522,7 @@ class PenalizedMLPRegressorCV(RegressorMixin, _PenalizedMLPPath):
             groups=groups,
             adaptive=adaptive,
             relax=relax,
+            relax_penalty_share=relax_penalty_share,
             warm_start=warm_start,
             mode=mode,
             optimizer=optimizer,

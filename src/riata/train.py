@@ -465,7 +465,9 @@ def fit_path(
     starts = {seed: [p.detach()[m] for p in dense.network.parameters()] for m, seed in enumerate(seeds)}
     train_path = _warm_path if settings.warm_start else _cold_path
     path = LambdaPath(train_path(x, y, grids, must_empty, starts, factors, **common), factors)
-    return relaxed_path(x, y, path, **common) if settings.relax else path
+    if not settings.relax:
+        return path
+    return relaxed_path(x, y, path, **common, kept_penalty_share=settings.relax_penalty_share)
 
 
 def _gives_zeros(penalty: str, settings: TrainSettings) -> bool:

@@ -8,10 +8,8 @@ from riata.settings import KNOCKOFF_FEATURE_SETS, KnockoffSettings, Options, Tra
 
 # How the networks on inputs and knockoffs are trained: as configured, but lambda is chosen by the knockoffs'
 # own rule, and there are no stability refits or relaxed fits.
-TRAINING = Options(
-    TrainSettings,
-    only=tuple(f.name for f, _ in TrainSettings.fields() if f.name not in ("lambda_rule", "stability_refits", "relax")),
-)
+NOT_TAKEN = ("lambda_rule", "stability_refits", "relax", "relax_penalty_share")
+TRAINING = Options(TrainSettings, only=tuple(f.name for f, _ in TrainSettings.fields() if f.name not in NOT_TAKEN))
 KNOCKOFFS = Options(KnockoffSettings)
 CONFIG_OPTIONS = (TRAINING, KNOCKOFFS)
 
