@@ -7,10 +7,10 @@ with the demo config's covariates, as the workflow does. Then, with the workflow
 - each sparse penalty's lambda path is trained once for three seeds (riata.train.fit_path, the engine of
   ``riata train``, with ``relax: false``), then relaxed (riata.train.relaxed_path: ``relaxed`` with the kept inputs
   unpenalised, ``relax_penalty_share: 0``, and ``half-relaxed`` with them penalised at half their lambda, the
-  default ``relax: true``, ``relax_penalty_share: 0.5``); every lambda rule picks its lambda from each of these paths: ``best``
-  and ``one_se`` (the workflow's rules), ``half_se`` (the largest lambda within half a standard error of the
-  best), and ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed keeps that
-  set; test AUROC is the best-rule network's);
+  default ``relax: true``, ``relax_penalty_share: 0.5``); every lambda rule picks its lambda from each of these
+  paths: ``best`` and ``one_se`` (the workflow's rules), ``half_se`` (the largest lambda within half a standard
+  error of the best), and ``majority``: the variables kept by at least 2 of the 3 seeds under ``best`` (each seed
+  keeps that set; test AUROC is the best-rule network's);
 - knockoff selection (riata.knockoffs.knockoff_selection, the engine of ``riata knockoffs``) at q = 0.1 and 0.2,
   one knockoff draw and network per seed.
 
