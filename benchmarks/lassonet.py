@@ -5,8 +5,8 @@ training samples, then each tool's whole path and its choice of lambda on 10% of
 out (each tool draws its own inner split of that size):
 
 * riata: ``PenalizedMLPClassifierCV`` / ``PenalizedMLPRegressorCV`` with their defaults (group lasso, 16
-  hidden units, warm-started path, lambda by the one-standard-error rule), ``--n-lambdas`` lambdas over a
-  100-fold range (lambda_min_ratio 0.01);
+  hidden units, every lambda at once from the unpenalised network with adaptive factors, the half-relaxed path,
+  lambda with the best validation loss), ``--n-lambdas`` lambdas over a 100-fold range (lambda_min_ratio 0.01);
 * LassoNet 0.0.21 (``pip install --no-deps lassonet==0.0.21`` beside riata's torch) with its defaults
   (100 hidden units, M = 10, dense start then the path), the path multiplier set to riata's grid ratio so
   both have the same resolution, and the model with the best validation loss, as its documentation does.
@@ -18,6 +18,8 @@ first 10) and make_friedman1 (a nonlinear regression; its first 5 of 50 inputs m
 
     python benchmarks/lassonet.py                 # every problem, 40 lambdas, 1 thread
     python benchmarks/lassonet.py --problems breast_cancer --n-lambdas 20
+
+The last run's table is in benchmarks/results_lassonet.txt.
 """
 
 from __future__ import annotations
