@@ -23,7 +23,9 @@ layer is a symmetric saddle that training cannot leave well); otherwise all (lam
 from their seed's dense network in one batch. Because later layers grow during training, a network can
 keep inputs at the computed lambda_max; a seed's path is then extended upwards until its first layer is
 empty, so it always ends at an empty model. With ``adaptive`` each group's penalty factor is 1 / its
-weights' size in the seed's dense network (the adaptive lasso), per model of a stack. Seeds are batched
+weights' size in the seed's dense network (the adaptive lasso), per model of a stack. With ``relax`` (the
+default) every point is then trained again with its dropped groups held at zero and its kept groups penalised at
+``relax_penalty_share`` x its lambda (:func:`relaxed_path`), and lambda is chosen on those fits. Seeds are batched
 together, but nothing about a seed (grid, extension, stopping, factors) depends on the others, so a seed's
 path is the same trained alone or with any others.
 """
