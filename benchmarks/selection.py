@@ -108,12 +108,10 @@ def kept_by_rule(tables, columns, task: Task, settings: TrainSettings, penalties
     for penalty in penalties:
         common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
         path = fit_path(x, y, seeds=SEEDS, **common)
-        if settings.stability_refits:
-            found += stable_sets(x, y, path, variable_of, **common)
         variants = {"": path, "relaxed ": relaxed_path(x, y, path, **common),
                     "half-relaxed ": relaxed_path(x, y, path, **common, kept_penalty_share=0.5)}  # fmt: skip
         for variant, variant_path in variants.items():
-            best_sets = {}
+            best_sets, best_lambdas = {}, {}
             for seed in SEEDS:
                 points = variant_path.of_seed(seed)
                 table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
@@ -123,24 +121,23 @@ def kept_by_rule(tables, columns, task: Task, settings: TrainSettings, penalties
                     auroc = roc_auc_score(y["test"].numpy(), points[chosen].predictions["test"])
                     found.append({"selection": f"{penalty} {variant}{rule}", "seed": seed, "kept": kept,
                                   "auroc": auroc})  # fmt: skip
-                    best_sets[seed] = kept if rule == "best" else best_sets[seed]
+                    if rule == "best":
+                        best_sets[seed], best_lambdas[seed] = kept, points[chosen].lambda_
             counts = pd.Series([v for kept in best_sets.values() for v in kept], dtype=str).value_counts()
             majority = set(counts.index[counts >= 2])
             best_auroc = {f["seed"]: f["auroc"] for f in found if f["selection"] == f"{penalty} {variant}best"}
             found += [{"selection": f"{penalty} {variant}majority", "seed": seed, "kept": majority,
                        "auroc": best_auroc[seed]} for seed in SEEDS]  # fmt: skip
+            if variant == "" and settings.stability_refits:
+                found += stable_sets(x, y, path, best_lambdas, best_auroc, variable_of, **common)
     return found
 
 
-def stable_sets(x, y, path, variable_of: pd.Series, *, task: Task, penalty: str, groups, settings: TrainSettings):
+def stable_sets(x, y, path, chosen: dict[int, float], auroc: dict[int, float], variable_of: pd.Series, *,
+                task: Task, penalty: str, groups, settings: TrainSettings) -> list[dict]:  # fmt: skip
     """Per seed and share in STABLE_SHARES: the variables that at least that share of the stability refits keep at
-    the lambda ``best`` chooses (the stable set of Meinshausen and Buhlmann), and that network's test AUROC."""
-    chosen, auroc = {}, {}
-    for seed in SEEDS:
-        points = path.of_seed(seed)
-        table = path_table(points, task, y["validation"].numpy(), variable_of, settings.zero_threshold)
-        point = points[choose_lambda(table, settings.selection_metric, "best")]
-        chosen[seed], auroc[seed] = point.lambda_, roc_auc_score(y["test"].numpy(), point.predictions["test"])
+    the seed's ``chosen`` lambda (the one ``best`` chose on ``path``; the stable set of Meinshausen and Buhlmann),
+    with that network's test ``auroc``."""
     grids = {seed: path.lambdas(seed) for seed in SEEDS}
     frequencies = refit_frequencies(x, y, grids, chosen, task=task, penalty=penalty, groups=groups,
                                     variable_of=variable_of, settings=settings)  # fmt: skip
