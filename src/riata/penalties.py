@@ -91,28 +91,9 @@ class Groups:
         return Groups(self.index, self.n_groups, self.factors[models])
 
 
-def _per_model(values: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Per-model values (models,) as (models, 1, 1); per-weight values (shape of w) unchanged."""
-    values = torch.as_tensor(values, dtype=w.dtype, device=w.device)
-    return values if values.shape == w.shape else values.reshape(-1, 1, 1)
-
-
 def soft_threshold(w: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
     """sign(w) * max(|w| - threshold, 0): the proximal operator of threshold * |w|."""
     return torch.sign(w) * torch.clamp(w.abs() - threshold, min=0)
-
-
-def _group_shrink(w: torch.Tensor, threshold: torch.Tensor, groups: Groups) -> torch.Tensor:
-    """Proximal operator of sum_g threshold_g * sqrt(p_g) * ||w_g||; ``threshold`` (models, 1 or groups)."""
-    weights = groups.sizes(w.shape[2]).sqrt().to(w.dtype)
-    norms = groups.norms(w).clamp_min(torch.finfo(w.dtype).tiny)
-    shrink = torch.clamp(1 - threshold * weights / norms, min=0)  # (models, groups)
-    return w * shrink[:, groups.index.to(w.device)].unsqueeze(2)
-
-
-def _group_step(step: torch.Tensor, w: torch.Tensor, groups: Groups) -> torch.Tensor:
-    """A group penalty's step per model and group: (models, 1), or the group means of per-weight steps."""
-    return groups.means(step) if step.shape == w.shape else step.reshape(-1, 1)
 
 
 def penalty_value(
@@ -141,20 +122,49 @@ def penalty_value(
 def proximal(name: str, w: torch.Tensor, step: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
     """Proximal operator of ``step`` x penalty, per model; ``step`` is step size x lambda (see the module doc).
     Penalty factors scale each row's step (a factor 0 leaves the row as it is)."""
-    t = _per_model(step, w)
-    if groups.factors is not None:
-        t = (t * groups.row_factors(w)).expand_as(w)
-    if name == "none":
-        return w
-    if name == "l1":
-        return soft_threshold(w, t)
-    if name == "l2":
-        return w / (1 + t)
-    if name == "elastic_net":
-        return soft_threshold(w, t * l1_ratio) / (1 + t * (1 - l1_ratio))
-    if name == "group_lasso":
-        return _group_shrink(w, _group_step(t, w, groups), groups)
-    if name == "sparse_group_lasso":
-        thresholded = soft_threshold(w, t * l1_ratio)
-        return _group_shrink(thresholded, _group_step(t, w, groups) * (1 - l1_ratio), groups)
-    raise ValueError(f"unknown penalty {name!r}")
+    return ProximalOperator(name, step, groups, w, l1_ratio)(w)
+
+
+class ProximalOperator:
+    """:func:`proximal` at fixed steps, for weights shaped like ``like`` (models, rows, columns): what does not
+    depend on the weights (each row's or group's threshold) is computed once, for the many proximal steps a
+    stack takes between changes of its step."""
+
+    def __init__(self, name: str, step: torch.Tensor, groups: Groups, like: torch.Tensor, l1_ratio: float = 0.5):
+        if name not in ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso"):
+            raise ValueError(f"unknown penalty {name!r}")
+        self.name, self.l1_ratio = name, l1_ratio
+        step = torch.as_tensor(step, dtype=like.dtype, device=like.device)
+        per_weight = step.shape == like.shape
+        if name in ("group_lasso", "sparse_group_lasso"):
+            per_group = groups.means(step) if per_weight else step.reshape(-1, 1)  # (models, 1 or groups)
+            if groups.factors is not None:
+                per_group = per_group * groups.factors.to(like.dtype)
+            share = 1 - l1_ratio if name == "sparse_group_lasso" else 1.0
+            self.group_threshold = share * per_group * groups.sizes(like.shape[2]).sqrt().to(like.dtype)
+            self.groups = groups
+            rows = like.shape[1]
+            self.one_row_each = groups.n_groups == rows and torch.equal(groups.index, torch.arange(rows))
+        t = step if per_weight else step.reshape(-1, 1, 1)
+        self.row_step = t if groups.factors is None else t * groups.row_factors(like)  # broadcasts against w
+
+    def __call__(self, w: torch.Tensor) -> torch.Tensor:
+        t, name = self.row_step, self.name
+        if name == "none":
+            return w
+        if name == "l1":
+            return soft_threshold(w, t)
+        if name == "l2":
+            return w / (1 + t)
+        if name == "elastic_net":
+            return soft_threshold(w, t * self.l1_ratio) / (1 + t * (1 - self.l1_ratio))
+        if name == "sparse_group_lasso":
+            w = soft_threshold(w, t * self.l1_ratio)
+        return self._group_shrink(w)
+
+    def _group_shrink(self, w: torch.Tensor) -> torch.Tensor:
+        """w with each group scaled by max(1 - threshold_g / ||w_g||, 0): the proximal operator of
+        sum_g threshold_g * ||w_g||."""
+        norms = w.square().sum(dim=2).sqrt_() if self.one_row_each else self.groups.norms(w)
+        shrink = (1 - self.group_threshold / norms.clamp_min_(torch.finfo(w.dtype).tiny)).clamp_(min=0)
+        return w * (shrink if self.one_row_each else shrink[:, self.groups.index]).unsqueeze(2)

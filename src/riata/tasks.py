@@ -140,8 +140,10 @@ class Task:
             "loss": float(loss),
         }
 
-    def standard_errors(self, target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+    def standard_errors(self, target: np.ndarray, prediction: np.ndarray,
+                        metrics: dict[str, float] | None = None) -> dict[str, float]:  # fmt: skip
         """Standard errors of the selection metrics: per-sample SD / sqrt(n); AUROC by Hanley-McNeil.
+        ``metrics``: the prediction's :meth:`metrics`, when the caller has them already.
 
         Survival: a sample's partial-likelihood term is 0 when censored and about log(n) for an event, whatever
         the model, so the SD of the terms measures how many events the set has, not how models differ; the
@@ -153,7 +155,7 @@ class Task:
         if self.kind == "survival":
             paired = self.sample_losses(target, prediction) - self.sample_losses(target, np.zeros(n))
             events = float(target[:, 1].sum())
-            concordance_value = self.metrics(target, prediction)["concordance"]
+            concordance_value = (metrics or self.metrics(target, prediction))["concordance"]
             return {"loss": float(paired.std(ddof=1) / np.sqrt(n)),
                     "concordance": hanley_mcneil_se(concordance_value, events, n - events)}  # fmt: skip
         errors = {"loss": float(self.sample_losses(target, prediction).std(ddof=1) / np.sqrt(n))}
@@ -164,7 +166,7 @@ class Task:
         predicted_class = (prediction >= 0.5).astype(int) if self.kind == "binary" else prediction.argmax(axis=1)
         correct = predicted_class == target
         errors["accuracy"] = float(correct.std(ddof=1) / np.sqrt(n))
-        auroc = self.metrics(target, prediction)["auroc"]
+        auroc = (metrics or self.metrics(target, prediction))["auroc"]
         positives = int(target.sum()) if self.kind == "binary" else n / self.n_classes
         errors["auroc"] = hanley_mcneil_se(auroc, positives, n - positives)
         return errors

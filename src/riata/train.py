@@ -41,12 +41,11 @@ from fnmatch import fnmatchcase
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from riata.errors import RiataError
 from riata.evaluate import dead_units, group_norms, selected_variables
 from riata.model import StackedMLP
-from riata.penalties import Groups, penalty_value, proximal, soft_threshold
+from riata.penalties import Groups, ProximalOperator, penalty_value, soft_threshold
 from riata.progress import progress
 from riata.settings import PENALTIES, TrainSettings
 from riata.tasks import LARGER_IS_BETTER, SELECTION_METRICS, Task
@@ -60,7 +59,7 @@ MAX_PATH_EXTENSION = 30  # lambdas a warm-start path may add above its grid to r
 
 def penalised_layers(
     network: StackedMLP, input_groups: Groups, settings: TrainSettings
-) -> list[tuple[nn.Parameter, Groups]]:
+) -> list[tuple[torch.Tensor, Groups]]:
     """The weight matrices the penalty applies to, each with its groups (biases never)."""
     layers = [(network.first_layer, input_groups)]
     if settings.penalised_layers == "all":
@@ -153,7 +152,7 @@ class StackOptimizer:
 
     def __init__(self, parameters, settings: TrainSettings, steps: int = 0):
         self.parameters, self.settings, self.steps = list(parameters), settings, steps
-        self.state: dict[nn.Parameter, list[torch.Tensor]] = {}  # SGD: [momentum buffer]; Adam: [mean, mean square]
+        self.state: dict[torch.Tensor, list[torch.Tensor]] = {}  # SGD: [momentum buffer]; Adam: [mean, mean square]
 
     def zero_grad(self) -> None:
         for parameter in self.parameters:
@@ -162,24 +161,31 @@ class StackOptimizer:
     @torch.no_grad()
     def step(self) -> None:
         self.steps += 1
-        rate = self.settings.learning_rate
+        rate, parameters = self.settings.learning_rate, self.parameters
+        gradients = [parameter.grad for parameter in parameters]
+        if self.settings.optimizer == "sgd":
+            if not self.state:
+                self.state = {p: [gradient.clone()] for p, gradient in zip(parameters, gradients, strict=True)}
+            else:
+                buffers = [self.state[parameter][0] for parameter in parameters]
+                torch._foreach_mul_(buffers, self.settings.momentum)
+                torch._foreach_add_(buffers, gradients)
+            torch._foreach_add_(parameters, [self.state[parameter][0] for parameter in parameters], alpha=-rate)
+            return
         beta1, beta2 = self.BETAS
-        for parameter in self.parameters:
-            gradient = parameter.grad
-            if self.settings.optimizer == "sgd":
-                if parameter not in self.state:
-                    self.state[parameter] = [gradient.clone()]
-                else:
-                    self.state[parameter][0].mul_(self.settings.momentum).add_(gradient)
-                parameter.add_(self.state[parameter][0], alpha=-rate)
-                continue
-            mean, square = self.state.setdefault(parameter, [torch.zeros_like(parameter), torch.zeros_like(parameter)])
-            mean.lerp_(gradient, 1 - beta1)
-            square.mul_(beta2).addcmul_(gradient, gradient, value=1 - beta2)
-            denominator = (square.sqrt() / math.sqrt(1 - beta2**self.steps)).add_(self.EPS)
-            parameter.addcdiv_(mean, denominator, value=-rate / (1 - beta1**self.steps))
+        for parameter in parameters:
+            if parameter not in self.state:
+                self.state[parameter] = [torch.zeros_like(parameter), torch.zeros_like(parameter)]
+        means, squares = ([self.state[parameter][k] for parameter in parameters] for k in (0, 1))
+        torch._foreach_lerp_(means, gradients, 1 - beta1)
+        torch._foreach_mul_(squares, beta2)
+        torch._foreach_addcmul_(squares, gradients, gradients, value=1 - beta2)
+        denominators = torch._foreach_sqrt(squares)
+        torch._foreach_div_(denominators, math.sqrt(1 - beta2**self.steps))
+        torch._foreach_add_(denominators, self.EPS)
+        torch._foreach_addcdiv_(parameters, means, denominators, value=-rate / (1 - beta1**self.steps))
 
-    def proximal_step(self, weight: nn.Parameter, lambdas: torch.Tensor) -> torch.Tensor:
+    def proximal_step(self, weight: torch.Tensor, lambdas: torch.Tensor) -> torch.Tensor:
         """Step size x lambda for the proximal operator: per model for SGD, per weight for Adam (module doc)."""
         if self.settings.optimizer == "sgd":
             return self.settings.learning_rate / (1 - self.settings.momentum) * lambdas
@@ -198,14 +204,13 @@ class StackOptimizer:
 
 def _keep_models(network: StackedMLP, optimizer: StackOptimizer, keep: torch.Tensor) -> StackOptimizer:
     """Shrink the stack (and the optimiser's per-weight state) to the models at positions ``keep``."""
-    with torch.no_grad():
-        for layers in (network.weights, network.biases):
-            for j in range(len(layers)):
-                layers[j] = nn.Parameter(layers[j][keep].clone())
+    for layers in (network.weights, network.biases):
+        for j in range(len(layers)):
+            layers[j] = layers[j].detach()[keep].requires_grad_()
     return optimizer.kept(network.parameters(), keep)
 
 
-def _total_penalty(penalty: str, layers: list[tuple[nn.Parameter, Groups]], lambdas: torch.Tensor,
+def _total_penalty(penalty: str, layers: list[tuple[torch.Tensor, Groups]], lambdas: torch.Tensor,
                    l1_ratio: float) -> torch.Tensor:  # fmt: skip
     """The penalty of each model in the stack (models,), over every penalised layer."""
     return sum(penalty_value(penalty, w, lambdas, g, l1_ratio) for w, g in layers)
@@ -217,6 +222,7 @@ def _train_epoch(
     x: torch.Tensor,
     y: torch.Tensor,
     orders: torch.Tensor,
+    models_per_order: list[int],
     *,
     task: Task,
     penalty: str,
@@ -224,14 +230,23 @@ def _train_epoch(
     groups: Groups,
     settings: TrainSettings,
 ) -> torch.Tensor:
-    """One pass over the training samples in minibatches, each model in its own ``orders`` row (models,
-    samples); returns each model's mean data loss over the epoch (models,)."""
+    """One pass over the training samples in minibatches: the stack's first models_per_order[0] models in the
+    order of ``orders`` row 0 (orders: (runs, samples)), the next models_per_order[1] in row 1's, and so on;
+    returns each model's mean data loss over the epoch (models,)."""
     layers, n_train = penalised_layers(network, groups, settings), len(y)
+
+    def proximal_operators() -> list[tuple[torch.Tensor, ProximalOperator]]:
+        return [(weight, ProximalOperator(penalty, optimizer.proximal_step(weight, lambdas), layer_groups, weight,
+                                          settings.l1_ratio)) for weight, layer_groups in layers]  # fmt: skip
+
+    fixed_operators = proximal_operators() if settings.optimizer == "sgd" else None  # SGD: the same every step
     batch_size = min(settings.batch_size, n_train)
-    epoch_loss = torch.zeros(orders.shape[0])
+    epoch_loss = torch.zeros(network.n_models)
+    order_of_model = orders[torch.arange(len(orders)).repeat_interleave(torch.tensor(models_per_order))]
     for start in range(0, n_train, batch_size):
         batch = orders[:, start : start + batch_size]
-        losses = task.losses(network(x[batch]), y[batch]).mean(dim=1)  # (models,)
+        targets = y[order_of_model[:, start : start + batch_size]] if len(orders) > 1 else y[batch[0]]
+        losses = task.losses(network(x[batch], models_per_order), targets).mean(dim=1)  # (models,)
         objective = (
             losses + _total_penalty(penalty, layers, lambdas, settings.l1_ratio)
             if settings.mode == "subgradient"
@@ -242,9 +257,8 @@ def _train_epoch(
         optimizer.step()
         if settings.mode == "proximal":
             with torch.no_grad():
-                for weight, layer_groups in layers:
-                    step = optimizer.proximal_step(weight, lambdas)
-                    weight.copy_(proximal(penalty, weight, step, layer_groups, settings.l1_ratio))
+                for weight, operator in fixed_operators or proximal_operators():
+                    weight.copy_(operator(weight))
         epoch_loss += losses.detach() * batch.shape[1] / n_train
     return epoch_loss
 
@@ -263,10 +277,11 @@ class _Progress:
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, network: StackedMLP, max_epochs: int) -> _Progress:
-        n_models = network.n_models
+    def start(cls, parameters: list[torch.Tensor], max_epochs: int) -> _Progress:
+        """Progress of a stack holding ``parameters`` (in the original model order) before training."""
+        n_models = len(parameters[0])
         return cls(torch.full((n_models,), float("inf")), np.zeros(n_models, dtype=int),
-                   [p.detach().clone() for p in network.parameters()], torch.zeros(n_models, dtype=torch.long),
+                   [p.detach().clone() for p in parameters], torch.zeros(n_models, dtype=torch.long),
                    np.full((max_epochs, n_models), np.nan), np.full((max_epochs, n_models), np.nan))  # fmt: skip
 
     def record(self, epoch: int, alive: torch.Tensor, network: StackedMLP, validation_objective: torch.Tensor,
@@ -322,24 +337,28 @@ def fit_stack(
     groups the first layer's rows. Minibatch order comes from the seed, so models sharing a seed see
     the same batches. ``initial`` (the parameters of a stack of the same shape) replaces the seeds'
     initialisation, for warm starts. Models whose patience ran out leave the stack, so the others
-    train faster.
+    train faster. Inside the stack the models are ordered by seed, so that the models of one seed take
+    each minibatch as one matrix product.
     """
     if penalty not in PENALTIES:
         raise RiataError(f"unknown penalty {penalty!r}; choose from {', '.join(PENALTIES)}")
-    network = _stack(x_train.shape[1], seeds, task, settings, initial)
+    seeds = np.asarray(seeds)
+    alive = torch.as_tensor(np.argsort(seeds, kind="stable"))  # original position of each model in the stack
+    network = _stack(x_train.shape[1], seeds[alive.numpy()], task, settings,
+                     None if initial is None else [p[alive] for p in initial])  # fmt: skip
     optimizer = StackOptimizer(network.parameters(), settings)
     all_lambdas = torch.as_tensor(np.asarray(lambdas), dtype=torch.float32)
     distinct_seeds, seed_slots = np.unique(seeds, return_inverse=True)
     generators = [torch.Generator().manual_seed(int(s) + 7919) for s in distinct_seeds]
-    alive = torch.arange(len(lambdas))  # original position of each model still in the stack
-    progress_so_far = _Progress.start(network, settings.max_epochs)
+    progress_so_far = _Progress.start([p[torch.argsort(alive)] for p in network.parameters()], settings.max_epochs)
     common = {"task": task, "penalty": penalty, "groups": groups, "settings": settings}
     epoch = 0
     for epoch in progress(range(1, settings.max_epochs + 1), total=settings.max_epochs, description=description):
         permutations = torch.stack([torch.randperm(len(y_train), generator=g) for g in generators])
-        orders = permutations[seed_slots[alive.numpy()]]  # (models alive, samples)
+        slots, models_per_slot = np.unique(seed_slots[alive.numpy()], return_counts=True)  # sorted, as the stack
         common["groups"] = groups.of_models(alive)
-        epoch_loss = _train_epoch(network, optimizer, x_train, y_train, orders, lambdas=all_lambdas[alive], **common)
+        epoch_loss = _train_epoch(network, optimizer, x_train, y_train, permutations[slots], models_per_slot.tolist(),
+                                  lambdas=all_lambdas[alive], **common)  # fmt: skip
         with torch.no_grad():
             layers = penalised_layers(network, common["groups"], settings)
             validation_objective = task.losses(network(x_val), y_val).mean(dim=1) + _total_penalty(
@@ -563,30 +582,43 @@ def _fit_stage(x, y, lambdas: np.ndarray, seeds: np.ndarray, factors, *, initial
 
 def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dict[int, list[torch.Tensor]],
                factors: dict[int, torch.Tensor] | None, **common) -> list[PathPoint]:  # fmt: skip
-    """All (lambda, seed) networks in one batch, each starting from its seed's dense network ``starts``; while
-    ``must_empty`` and a seed's largest lambda keeps inputs, the next ``COLD_EXTENSION`` lambdas of the seed's
-    grid continued geometrically (at most ``MAX_PATH_EXTENSION`` in all), in one batch with other such seeds."""
-    penalty, points, pending = common["penalty"], [], dict(grids)
-    added = dict.fromkeys(grids, 0)
-    while pending:
-        lambdas = np.concatenate(list(pending.values()))
-        grid_seeds = np.concatenate([np.full(len(grid), seed) for seed, grid in pending.items()])
+    """All (lambda, seed) networks in one batch, each starting from its seed's dense network ``starts``. While
+    ``must_empty`` the path must reach an empty first layer: the batch also trains the next ``COLD_EXTENSION``
+    lambdas of each seed's grid continued geometrically, kept where the seed's largest grid lambda keeps inputs
+    (alongside the grid they cost less than a batch of their own); while a seed's largest lambda still keeps
+    inputs, its next ``COLD_EXTENSION`` follow in a further batch (at most ``MAX_PATH_EXTENSION`` in all)."""
+    penalty, points = common["penalty"], []
+    ahead = COLD_EXTENSION if must_empty else 0
+    steps = {seed: np.arange(len(grid) + ahead) for seed, grid in grids.items()}  # steps of the continued grids
+    needed = {seed: len(grid) for seed, grid in grids.items()}  # the steps below are kept in any case
+    added = dict.fromkeys(grids, ahead)
+    while steps:
+        lambdas = np.array([_grid_value(grids[seed], k) for seed, seed_steps in steps.items() for k in seed_steps])
+        grid_seeds = np.concatenate([np.full(len(seed_steps), seed) for seed, seed_steps in steps.items()])
         log.info("%s: %d (lambda, seed) networks in one batch", penalty, len(lambdas))
         initial = _stacked([starts[seed] for seed in grid_seeds])
         stage = _fit_stage(x, y, lambdas, grid_seeds, factors, initial=initial, description=f"training {penalty}",
                            **common)  # fmt: skip
-        points += stage
-        unfinished = [p for p in stage if must_empty and p.lambda_ == pending[p.seed][-1] and not _is_empty(p)]
-        pending = {}
-        for top in unfinished:
-            grid, count = grids[top.seed], min(COLD_EXTENSION, MAX_PATH_EXTENSION - added[top.seed])
+        following = {}
+        for seed, seed_steps in steps.items():
+            trained = [p for p in stage if p.seed == seed]  # in step order
+            kept = trained[: needed[seed] - seed_steps[0]]
+            if must_empty and not _is_empty(kept[-1]):
+                kept = trained
+            else:
+                added[seed] -= len(trained) - len(kept)
+            points += kept
+            if not must_empty or _is_empty(kept[-1]):
+                continue
+            count = min(COLD_EXTENSION, MAX_PATH_EXTENSION - added[seed])
             if count == 0:
                 log.warning("%s seed %d: lambda %.3g still keeps inputs; the path does not reach an empty layer",
-                            penalty, top.seed, top.lambda_)  # fmt: skip
+                            penalty, seed, kept[-1].lambda_)  # fmt: skip
                 continue
-            steps = len(grid) + added[top.seed] + np.arange(count)
-            pending[top.seed] = np.array([_grid_value(grid, step) for step in steps])
-            added[top.seed] += count
+            following[seed] = seed_steps[0] + len(kept) + np.arange(count)
+            needed[seed] = following[seed][-1] + 1
+            added[seed] += count
+        steps = following
     return points
 
 
@@ -724,7 +756,7 @@ def path_table(points: list[PathPoint], task: Task, y_validation: np.ndarray, va
 def _path_row(point: PathPoint, task: Task, y_validation: np.ndarray, variable_of: pd.Series, threshold: float) -> dict:
     layer = pd.DataFrame(point.first_layer, index=variable_of.index)
     validation = task.metrics(y_validation, point.predictions["validation"])
-    errors = task.standard_errors(y_validation, point.predictions["validation"])
+    errors = task.standard_errors(y_validation, point.predictions["validation"], validation)
     selected = selected_variables(layer, variable_of)
     return {
         "lambda": point.lambda_,
