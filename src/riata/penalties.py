@@ -102,21 +102,30 @@ def penalty_value(
     """Penalty of each model's weights ``w`` (models, rows, columns) at its ``lambda_`` (models,), shape (models,)."""
     lambda_ = torch.as_tensor(lambda_, dtype=w.dtype, device=w.device).reshape(-1)
     rows = 1.0 if groups.factors is None else groups.row_factors(w)
-    l1 = (w.abs() * rows).sum(dim=(1, 2))
-    squares = (w.square() * rows).sum(dim=(1, 2))
-    per_group = groups.norms(w) * groups.sizes(w.shape[2]).sqrt().to(w.dtype)
-    group_norms = (per_group if groups.factors is None else per_group * groups.factors.to(w.dtype)).sum(dim=1)
-    values = {
-        "none": torch.zeros_like(lambda_),
-        "l1": lambda_ * l1,
-        "l2": lambda_ / 2 * squares,
-        "elastic_net": lambda_ * (l1_ratio * l1 + (1 - l1_ratio) / 2 * squares),
-        "group_lasso": lambda_ * group_norms,
-        "sparse_group_lasso": lambda_ * ((1 - l1_ratio) * group_norms + l1_ratio * l1),
-    }
-    if name not in values:
-        raise ValueError(f"unknown penalty {name!r}")
-    return values[name]
+
+    def l1() -> torch.Tensor:
+        return (w.abs() * rows).sum(dim=(1, 2))
+
+    def squares() -> torch.Tensor:
+        return (w.square() * rows).sum(dim=(1, 2))
+
+    def group_norms() -> torch.Tensor:
+        per_group = groups.norms(w) * groups.sizes(w.shape[2]).sqrt().to(w.dtype)
+        return (per_group if groups.factors is None else per_group * groups.factors.to(w.dtype)).sum(dim=1)
+
+    if name == "none":
+        return torch.zeros_like(lambda_)
+    if name == "l1":
+        return lambda_ * l1()
+    if name == "l2":
+        return lambda_ / 2 * squares()
+    if name == "elastic_net":
+        return lambda_ * (l1_ratio * l1() + (1 - l1_ratio) / 2 * squares())
+    if name == "group_lasso":
+        return lambda_ * group_norms()
+    if name == "sparse_group_lasso":
+        return lambda_ * ((1 - l1_ratio) * group_norms() + l1_ratio * l1())
+    raise ValueError(f"unknown penalty {name!r}")
 
 
 def proximal(name: str, w: torch.Tensor, step: torch.Tensor, groups: Groups, l1_ratio: float = 0.5) -> torch.Tensor:
