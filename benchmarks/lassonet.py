@@ -11,10 +11,11 @@ out (each tool draws its own inner split of that size):
   (100 hidden units, M = 10, dense start then the path), the path multiplier set to riata's grid ratio so
   both have the same resolution, and the model with the best validation loss, as its documentation does.
 
-The figure of merit is wall time for the whole path up to the chosen model; then test AUROC (R2 for
-regression), inputs kept, and precision / recall of the kept inputs where the truth is known. Problems:
-scikit-learn's breast cancer table (no truth), make_classification with 10 informative inputs of 200 (the
-first 10) and make_friedman1 (a nonlinear regression; its first 5 of 50 inputs matter).
+The figure of merit is wall time for the whole path up to the chosen model, the median of ``--repeats`` runs
+(the two tools take turns, as a shared machine's speed drifts); then test AUROC (R2 for regression), inputs
+kept, and precision / recall of the kept inputs where the truth is known. Problems: scikit-learn's breast
+cancer table (no truth), make_classification with 10 informative inputs of 200 (the first 10) and
+make_friedman1 (a nonlinear regression; its first 5 of 50 inputs matter).
 
     python benchmarks/lassonet.py                 # every problem, 40 lambdas, 1 thread
     python benchmarks/lassonet.py --problems breast_cancer --n-lambdas 20
@@ -92,10 +93,14 @@ def main() -> None:
     parser.add_argument("--n-lambdas", type=int, default=40, help="riata's grid size; LassoNet gets the same ratio")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per tool and problem; the median time is shown")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     ratio = LAMBDA_RANGE ** (1 / (options.n_lambdas - 1))
-    print(f"{options.n_lambdas} lambdas per 100-fold range (ratio {ratio:.3f}), {options.threads} thread(s)\n")
+    print(
+        f"{options.n_lambdas} lambdas per 100-fold range (ratio {ratio:.3f}), {options.threads} thread(s), "
+        f"median of {options.repeats} runs\n"
+    )
     print("| problem | tool | whole path (s) | lambdas trained | kept | test AUROC / R2 | precision / recall |")
     print("|---|---|---|---|---|---|---|")
     data = problems()
@@ -106,9 +111,15 @@ def main() -> None:
                                                             stratify=stratify)  # fmt: skip
         scaler = StandardScaler().fit(x_train)
         x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-        for tool, run in (("riata", run_riata), ("LassoNet", run_lassonet)):
-            seconds, prediction, kept, n_trained = run(x_train, y_train, x_test, classification, options.n_lambdas,
-                                                       options.seed)  # fmt: skip
+        runs = {"riata": [], "LassoNet": []}
+        for _ in range(options.repeats):
+            for tool, run in (("riata", run_riata), ("LassoNet", run_lassonet)):
+                runs[tool].append(run(x_train, y_train, x_test, classification, options.n_lambdas, options.seed))
+        for tool, results in runs.items():
+            seconds = float(np.median([result[0] for result in results]))
+            _, prediction, kept, n_trained = results[0]
+            if any(not np.array_equal(result[2], kept) for result in results):
+                print(f"WARNING: {tool} kept different inputs in its repeated runs on {name}", file=sys.stderr)
             quality = roc_auc_score(y_test, prediction) if classification else r2_score(y_test, prediction)
             found = "-"
             if truth is not None:

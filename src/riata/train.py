@@ -255,7 +255,7 @@ def _train_epoch(
         optimizer.zero_grad()
         objective.sum().backward()
         optimizer.step()
-        if settings.mode == "proximal":
+        if settings.mode == "proximal" and penalty != "none":
             with torch.no_grad():
                 for weight, operator in fixed_operators or proximal_operators():
                     weight.copy_(operator(weight))
