@@ -69,13 +69,34 @@ def test_the_stack_optimiser_steps_as_torch_optim_does(optimizer, momentum):
         torch.testing.assert_close(mine.detach(), torchs.detach(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(("hidden_layers", "n_outputs"), [((4,), 1), ((4, 3), 1), ((4,), 3)])
+def test_each_model_of_a_stack_is_its_own_network_on_shared_or_per_run_inputs(hidden_layers, n_outputs):
+    """The stack's outputs equal each model's layers applied one by one, with every model on the same inputs or
+    each run of models on its own (the minibatches of one seed)."""
+    network = StackedMLP(5, hidden_layers, [0, 1, 2], n_outputs)
+    generator = torch.Generator().manual_seed(0)
+    shared, per_run = torch.randn(7, 5, generator=generator), torch.randn(2, 7, 5, generator=generator)
+
+    def one_network(m: int, x: torch.Tensor) -> torch.Tensor:
+        for j, (weight, bias) in enumerate(zip(network.weights, network.biases, strict=True)):
+            x = x @ weight[m] + bias[m]
+            x = torch.relu(x) if j < len(hidden_layers) else x
+        return x
+
+    expected = torch.stack([one_network(m, shared) for m in range(3)])
+    torch.testing.assert_close(network(shared), expected)
+    expected = torch.stack([one_network(0, per_run[0]), one_network(1, per_run[0]), one_network(2, per_run[1])])
+    torch.testing.assert_close(network(per_run, [2, 1]), expected)
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_batched_models_equal_models_trained_one_by_one(optimizer):
-    """Including models that stop early and leave the stack while the others go on."""
+    """Including models that stop early and leave the stack while the others go on, and seeds in any order (the
+    stack sorts its models by seed)."""
     x, y = make_data()
     settings = TrainSettings(hidden_layers=(4,), max_epochs=60, patience=5, batch_size=32, optimizer=optimizer,
                              learning_rate=0.02 if optimizer == "sgd" else 0.03)  # fmt: skip
-    lambdas, seeds = np.array([0.05, 0.01, 0.002, 0.05]), np.array([1, 1, 1, 2])
+    lambdas, seeds = np.array([0.05, 0.01, 0.002, 0.05]), np.array([1, 2, 1, 1])
     common = {"task": BINARY, "penalty": "l1", "groups": singletons(6), "settings": settings}
     together = fit_stack(x, y, x, y, lambdas=lambdas, seeds=seeds, **common)
     assert len(set(together.best_epoch)) > 1  # the models stopped at different epochs
