@@ -234,6 +234,8 @@ def test_fit_penalty_chooses_per_seed_and_the_path_ends_empty(warm_start):
         path = result.path
         assert path["lambda"].is_monotonic_decreasing
         assert path["n_selected"].iloc[0] == 0  # largest lambda: empty first layer
+        beyond_grid = path["n_selected"].iloc[: len(path) - settings.n_lambdas]
+        assert (beyond_grid.iloc[1:] > 0).all()  # an extended path stops at its first empty layer
         assert path["chosen"].sum() == 1
         assert result.lambda_ == path.loc[path["chosen"], "lambda"].item()
         assert {"a", "b"} <= set(result.selected) <= {"a", "b", "c", "d", "e"}

@@ -583,15 +583,14 @@ def _fit_stage(x, y, lambdas: np.ndarray, seeds: np.ndarray, factors, *, initial
 def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dict[int, list[torch.Tensor]],
                factors: dict[int, torch.Tensor] | None, **common) -> list[PathPoint]:  # fmt: skip
     """All (lambda, seed) networks in one batch, each starting from its seed's dense network ``starts``. While
-    ``must_empty`` the path must reach an empty first layer: the batch also trains the next ``COLD_EXTENSION``
-    lambdas of each seed's grid continued geometrically, kept where the seed's largest grid lambda keeps inputs
-    (alongside the grid they cost less than a batch of their own); while a seed's largest lambda still keeps
-    inputs, its next ``COLD_EXTENSION`` follow in a further batch (at most ``MAX_PATH_EXTENSION`` in all)."""
+    ``must_empty`` the path must reach an empty first layer: where a seed's largest grid lambda keeps inputs, the
+    path goes on along the seed's grid continued geometrically up to its first empty layer (at most
+    ``MAX_PATH_EXTENSION`` lambdas), ``COLD_EXTENSION`` lambdas per batch; the first of these batches is trained
+    alongside the grid whether needed or not, which costs less than a batch of its own."""
     penalty, points = common["penalty"], []
     ahead = COLD_EXTENSION if must_empty else 0
     steps = {seed: np.arange(len(grid) + ahead) for seed, grid in grids.items()}  # steps of the continued grids
-    needed = {seed: len(grid) for seed, grid in grids.items()}  # the steps below are kept in any case
-    added = dict.fromkeys(grids, ahead)
+    added = dict.fromkeys(grids, 0)  # lambdas beyond the grid kept so far
     while steps:
         lambdas = np.array([_grid_value(grids[seed], k) for seed, seed_steps in steps.items() for k in seed_steps])
         grid_seeds = np.concatenate([np.full(len(seed_steps), seed) for seed, seed_steps in steps.items()])
@@ -602,11 +601,12 @@ def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dic
         following = {}
         for seed, seed_steps in steps.items():
             trained = [p for p in stage if p.seed == seed]  # in step order
-            kept = trained[: needed[seed] - seed_steps[0]]
-            if must_empty and not _is_empty(kept[-1]):
-                kept = trained
-            else:
-                added[seed] -= len(trained) - len(kept)
+            on_grid = max(len(grids[seed]) - seed_steps[0], 0)
+            kept, beyond = trained[:on_grid], trained[on_grid:]
+            if must_empty and (not kept or not _is_empty(kept[-1])):
+                first_empty = next((i for i, point in enumerate(beyond) if _is_empty(point)), len(beyond) - 1)
+                kept += beyond[: first_empty + 1]
+                added[seed] += first_empty + 1
             points += kept
             if not must_empty or _is_empty(kept[-1]):
                 continue
@@ -615,9 +615,7 @@ def _cold_path(x, y, grids: dict[int, np.ndarray], must_empty: bool, starts: dic
                 log.warning("%s seed %d: lambda %.3g still keeps inputs; the path does not reach an empty layer",
                             penalty, seed, kept[-1].lambda_)  # fmt: skip
                 continue
-            following[seed] = seed_steps[0] + len(kept) + np.arange(count)
-            needed[seed] = following[seed][-1] + 1
-            added[seed] += count
+            following[seed] = seed_steps[-1] + 1 + np.arange(count)
         steps = following
     return points
 
