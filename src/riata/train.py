@@ -239,14 +239,14 @@ def _train_epoch(
         return [(weight, ProximalOperator(penalty, optimizer.proximal_step(weight, lambdas), layer_groups, weight,
                                           settings.l1_ratio)) for weight, layer_groups in layers]  # fmt: skip
 
-    fixed_operators = proximal_operators() if settings.optimizer == "sgd" else None  # SGD: the same every step
+    proximal_steps = settings.mode == "proximal" and penalty != "none"
+    fixed_operators = proximal_operators() if proximal_steps and settings.optimizer == "sgd" else None  # SGD: fixed
     batch_size = min(settings.batch_size, n_train)
     epoch_loss = torch.zeros(network.n_models)
-    order_of_model = orders[torch.arange(len(orders)).repeat_interleave(torch.tensor(models_per_order))]
+    run_of_model = torch.arange(len(orders)).repeat_interleave(torch.tensor(models_per_order))  # (models,)
     for start in range(0, n_train, batch_size):
         batch = orders[:, start : start + batch_size]
-        targets = y[order_of_model[:, start : start + batch_size]] if len(orders) > 1 else y[batch[0]]
-        losses = task.losses(network(x[batch], models_per_order), targets).mean(dim=1)  # (models,)
+        losses = task.losses(network(x[batch], models_per_order), y[batch][run_of_model]).mean(dim=1)  # (models,)
         objective = (
             losses + _total_penalty(penalty, layers, lambdas, settings.l1_ratio)
             if settings.mode == "subgradient"
@@ -255,7 +255,7 @@ def _train_epoch(
         optimizer.zero_grad()
         objective.sum().backward()
         optimizer.step()
-        if settings.mode == "proximal" and penalty != "none":
+        if proximal_steps:
             with torch.no_grad():
                 for weight, operator in fixed_operators or proximal_operators():
                     weight.copy_(operator(weight))
