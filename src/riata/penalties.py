@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import torch
 
+from riata.settings import PENALTIES
+
 
 @dataclass(frozen=True)
 class Groups:
@@ -140,7 +142,7 @@ class ProximalOperator:
     stack takes between changes of its step."""
 
     def __init__(self, name: str, step: torch.Tensor, groups: Groups, like: torch.Tensor, l1_ratio: float = 0.5):
-        if name not in ("none", "l1", "l2", "elastic_net", "group_lasso", "sparse_group_lasso"):
+        if name not in PENALTIES:
             raise ValueError(f"unknown penalty {name!r}")
         self.name, self.l1_ratio = name, l1_ratio
         step = torch.as_tensor(step, dtype=like.dtype, device=like.device)
